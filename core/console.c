@@ -1,0 +1,52 @@
+/* COM1 console driver: polled 16550 at 115200 8N1 (boot CPU, interrupts off). */
+#include <stdint.h>
+#include "core/console.h"
+#include "dev/uart_regs.h"
+#include "vmx/x86.h"
+
+#define COM1_BASE 0x3f8
+
+static bool console_enabled;
+
+void console_init(bool enabled)
+{
+    console_enabled = enabled;
+    if (!enabled)
+        return;
+    outb(COM1_BASE + UART_IER, 0);
+    outb(COM1_BASE + UART_LCR, UART_LCR_DLAB);
+    outb(COM1_BASE + UART_DLL, 1);          /* 115200 baud */
+    outb(COM1_BASE + UART_DLM, 0);
+    outb(COM1_BASE + UART_LCR, UART_LCR_8N1);
+    outb(COM1_BASE + UART_FCR, UART_FCR_ENABLE | UART_FCR_CLEAR);
+    outb(COM1_BASE + UART_MCR, UART_MCR_DTR | UART_MCR_RTS | UART_MCR_OUT2);
+}
+
+void console_putc(char c)
+{
+    if (!console_enabled)
+        return;
+    /* Bounded wait: a missing UART must not hang the hypervisor. */
+    for (unsigned spin = 0; spin < 100000; spin++) {
+        if (inb(COM1_BASE + UART_LSR) & UART_LSR_THRE)
+            break;
+        cpu_relax();
+    }
+    outb(COM1_BASE + UART_THR, (uint8_t)c);
+}
+
+void console_write(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] == '\n')
+            console_putc('\r');
+        console_putc(s[i]);
+    }
+}
+
+int console_getc(void)
+{
+    if (!console_enabled || !(inb(COM1_BASE + UART_LSR) & UART_LSR_DR))
+        return -1;
+    return inb(COM1_BASE + UART_RBR);
+}

@@ -1,0 +1,78 @@
+/* Keel's C entry (boot CPU, interrupts off): console, CPU tables, memory,
+ * VT-x, then every configured VM in turn, then power-off. */
+#include <string.h>
+#include "core/bootinfo.h"
+#include "core/console.h"
+#include "core/palloc.h"
+#include "core/power.h"
+#include "lib/print.h"
+#include "vcpu/cpuid.h"
+#include "vm/vm.h"
+#include "vmx/cpu_tables.h"
+#include "vmx/paging.h"
+#include "vmx/vmx_cpu.h"
+#include "vmx/x86.h"
+
+#define MB2_BOOTLOADER_MAGIC 0x36d76289u
+
+static struct boot_info boot_info;
+
+static bool is_vm_config(const struct boot_module *m)
+{
+    size_t n;
+    const char *v = cmdline_option(m->string, "type", &n);
+    return v && n == 2 && memcmp(v, "vm", 2) == 0;
+}
+
+static void setup_console(const char *cmdline)
+{
+    size_t n;
+    const char *c = cmdline_option(cmdline, "console", &n);
+    /* COM1 unless told otherwise: a silent hypervisor helps nobody. */
+    console_init(!(c && n == 4 && memcmp(c, "none", 4) == 0));
+}
+
+void keel_main(uint32_t magic, uint64_t info);
+void keel_main(uint32_t magic, uint64_t info)
+{
+    const char *why = NULL;
+    if (magic != MB2_BOOTLOADER_MAGIC) {
+        console_init(true);
+        printk("keel: not started by a Multiboot2 boot loader (magic 0x%x)\n", magic);
+        machine_power_off(NULL);
+    }
+    int parsed = bootinfo_parse(info, &boot_info, &why);
+    setup_console(boot_info.cmdline);
+    printk("\nkeel: Keel hypervisor %u.%u, command line \"%s\", tsc %lu\n", KEEL_VERSION_MAJOR,
+           KEEL_VERSION_MINOR, boot_info.cmdline, rdtsc());
+    if (parsed) {
+        printk("keel: %s\n", why);
+        machine_power_off(NULL);
+    }
+
+    cpu_tables_init();
+    palloc_init(&boot_info);
+    if (host_paging_init(&boot_info)) {
+        printk("keel: out of memory building host page tables\n");
+        machine_power_off(&boot_info);
+    }
+    printk("keel: %lu MiB free for guests\n", (palloc_free_pages() * PAGE_SIZE) >> 20);
+
+    char reason[128];
+    if (vmx_cpu_init(reason, sizeof(reason))) {
+        printk("keel: VT-x not available: %s\n", reason);
+        machine_power_off(&boot_info);
+    }
+
+    unsigned nr_vms = 0;
+    for (unsigned i = 0; i < boot_info.nr_modules; i++)
+        nr_vms += is_vm_config(&boot_info.module[i]);
+    if (!nr_vms)
+        printk("keel: no VM configured (give GRUB 'module2 /boot/NAME.cfg type=vm')\n");
+    for (unsigned i = 0; i < boot_info.nr_modules; i++)
+        if (is_vm_config(&boot_info.module[i]))
+            vm_run_from_config(&boot_info, &boot_info.module[i], nr_vms > 1);
+
+    printk("keel: no VM left; powering off (tsc %lu)\n", rdtsc());
+    machine_power_off(&boot_info);
+}

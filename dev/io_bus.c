@@ -1,0 +1,42 @@
+/* Port I/O dispatch table (vCPU's CPU, at I/O exits). */
+#include <stddef.h>
+#include "dev/bochs_shutdown.h"
+#include "dev/debug_exit.h"
+#include "dev/io_bus.h"
+#include "dev/uart.h"
+#include "vm/vm.h"
+
+struct io_range {
+    uint16_t first, last;
+    uint32_t (*read)(struct vcpu *v, uint16_t port, unsigned size);
+    void (*write)(struct vcpu *v, uint16_t port, unsigned size, uint32_t val);
+};
+
+static const struct io_range io_ranges[] = {
+    { DEBUG_EXIT_PORT, DEBUG_EXIT_PORT + DEBUG_EXIT_SIZE - 1, NULL, debug_exit_write },
+    { UART_COM1_BASE, UART_COM1_BASE + 7, uart_io_read, uart_io_write },
+    { BOCHS_SHUTDOWN_PORT, BOCHS_SHUTDOWN_PORT, NULL, bochs_shutdown_write },
+};
+
+static const struct io_range *find(uint16_t port)
+{
+    for (size_t i = 0; i < sizeof(io_ranges) / sizeof(io_ranges[0]); i++)
+        if (port >= io_ranges[i].first && port <= io_ranges[i].last)
+            return &io_ranges[i];
+    return NULL;
+}
+
+uint32_t io_read(struct vcpu *v, uint16_t port, unsigned size)
+{
+    const struct io_range *r = find(port);
+    if (!r || !r->read)
+        return 0xffffffffu;
+    return r->read(v, port, size);
+}
+
+void io_write(struct vcpu *v, uint16_t port, unsigned size, uint32_t val)
+{
+    const struct io_range *r = find(port);
+    if (r && r->write)
+        r->write(v, port, size, val);
+}

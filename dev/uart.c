@@ -1,0 +1,143 @@
+/* 16550 UART model (vCPU's CPU, at I/O exits). Register semantics from the
+ * PC16550D datasheet; transmission is instantaneous, so THR is always empty. */
+#include "core/console.h"
+#include "dev/uart.h"
+#include "dev/uart_regs.h"
+#include "vm/vm.h"
+
+void uart_reset(struct uart *u)
+{
+    *u = (struct uart){ .dll = 12 };    /* 9600 baud, the power-on divisor */
+}
+
+static void rx_push(struct uart *u, uint8_t c)
+{
+    if (u->rx_count == UART_RX_FIFO)
+        return;                         /* overrun: the byte is lost, as on hardware */
+    u->rx[(u->rx_head + u->rx_count) % UART_RX_FIFO] = c;
+    u->rx_count++;
+}
+
+/* Input typed at Keel's console reaches the guest when it looks for it. */
+static void poll_console(struct uart *u)
+{
+    if (u->rx_count || (u->mcr & UART_MCR_LOOP))
+        return;
+    int c = console_getc();
+    if (c >= 0)
+        rx_push(u, (uint8_t)c);
+}
+
+static uint8_t modem_status(const struct uart *u)
+{
+    if (!(u->mcr & UART_MCR_LOOP))
+        return UART_MSR_CTS | UART_MSR_DSR | UART_MSR_DCD;
+    /* Loopback wires MCR outputs to MSR inputs: RTS->CTS, DTR->DSR, OUT1->RI, OUT2->DCD. */
+    return (uint8_t)(((u->mcr & 0x02) << 3) | ((u->mcr & 0x01) << 5) |
+                     ((u->mcr & 0x04) << 4) | ((u->mcr & 0x08) << 4));
+}
+
+static uint8_t read_reg(struct vm *vm, struct uart *u, unsigned reg)
+{
+    bool dlab = u->lcr & UART_LCR_DLAB;
+    switch (reg) {
+    case UART_RBR:
+        if (dlab)
+            return u->dll;
+        poll_console(u);
+        if (!u->rx_count)
+            return 0;
+        uint8_t c = u->rx[u->rx_head];
+        u->rx_head = (u->rx_head + 1) % UART_RX_FIFO;
+        u->rx_count--;
+        return c;
+    case UART_IER:
+        return dlab ? u->dlm : u->ier;
+    case UART_IIR: {
+        uint8_t fifo = u->fifo_enabled ? UART_IIR_FIFO_ON : 0;
+        poll_console(u);
+        if ((u->ier & UART_IER_RDI) && u->rx_count)
+            return fifo | UART_IIR_RDI;
+        if ((u->ier & UART_IER_THRI) && u->thri_pending) {
+            u->thri_pending = false;    /* reading IIR clears this source */
+            return fifo | UART_IIR_THRI;
+        }
+        return fifo | UART_IIR_NO_INT;
+    }
+    case UART_LCR:
+        return u->lcr;
+    case UART_MCR:
+        return u->mcr;
+    case UART_LSR:
+        poll_console(u);
+        return UART_LSR_THRE | UART_LSR_TEMT | (u->rx_count ? UART_LSR_DR : 0);
+    case UART_MSR:
+        return modem_status(u);
+    default:
+        return u->scr;
+    }
+    (void)vm;
+}
+
+static void write_reg(struct vm *vm, struct uart *u, unsigned reg, uint8_t val)
+{
+    bool dlab = u->lcr & UART_LCR_DLAB;
+    switch (reg) {
+    case UART_THR:
+        if (dlab) {
+            u->dll = val;
+        } else if (u->mcr & UART_MCR_LOOP) {
+            rx_push(u, val);
+        } else {
+            vm_console_putc(vm, (char)val);
+            u->thri_pending = true;
+        }
+        break;
+    case UART_IER:
+        if (dlab) {
+            u->dlm = val;
+        } else {
+            /* Enabling THRI with THR empty raises that interrupt condition. */
+            if ((val & UART_IER_THRI) && !(u->ier & UART_IER_THRI))
+                u->thri_pending = true;
+            u->ier = val & UART_IER_MASK;
+        }
+        break;
+    case UART_FCR:
+        u->fifo_enabled = val & UART_FCR_ENABLE;
+        if (val & 0x02)
+            u->rx_count = 0;
+        break;
+    case UART_LCR:
+        u->lcr = val;
+        break;
+    case UART_MCR:
+        u->mcr = val & UART_MCR_MASK;
+        break;
+    case UART_LSR:
+    case UART_MSR:
+        break;                          /* read-only */
+    default:
+        u->scr = val;
+        break;
+    }
+}
+
+uint32_t uart_io_read(struct vcpu *v, uint16_t port, unsigned size)
+{
+    /* Wider accesses read consecutive registers, as the ISA bus splits them. */
+    uint32_t val = 0;
+    for (unsigned i = 0; i < size; i++) {
+        unsigned reg = (port + i - UART_COM1_BASE) & 7;
+        val |= (uint32_t)read_reg(v->vm, &v->vm->uart, reg) << (8 * i);
+    }
+    return val;
+}
+
+void uart_io_write(struct vcpu *v, uint16_t port, unsigned size, uint32_t val)
+{
+    for (unsigned i = 0; i < size; i++) {
+        unsigned reg = (port + i - UART_COM1_BASE) & 7;
+        write_reg(v->vm, &v->vm->uart, reg, (uint8_t)(val >> (8 * i)));
+    }
+}

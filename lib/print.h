@@ -1,0 +1,19 @@
+/* Formatted output for Keel: printf-style formatting into buffers and the console. */
+#ifndef KEEL_LIB_PRINT_H
+#define KEEL_LIB_PRINT_H
+
+#include <stdarg.h>
+#include <stddef.h>
+
+/* Supports %s %c %d %i %u %x %X %p %% with flags '0' '-', a width, and the
+ * length modifiers l, ll, z. Always NUL-terminates when size > 0; returns the
+ * length the full output would have had. */
+int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
+    __attribute__((format(printf, 3, 0)));
+int snprintf(char *buf, size_t size, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Print to Keel's console (COM1). */
+void printk(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+#endif

@@ -1,0 +1,697 @@
+/* Host CMocka tests for the xl.cfg-style VM config parser (vm/config.c). */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vm/config.h"
+
+/* Big enough to hold the struct off the test stack frames. */
+static struct vm_config cfg;
+static struct config_error cerr;
+
+#define MIN_CFG "name = \"vm0\"\nkernel = \"/boot/k\"\n"
+
+/* Copies into an exact-size heap buffer so ASan catches any read past len. */
+static int parse_len(const char *text, size_t len)
+{
+    char *buf = malloc(len ? len : 1);
+    assert_non_null(buf);
+    memcpy(buf, text, len);
+    int rc = config_parse(buf, len, &cfg, &cerr);
+    free(buf);
+    return rc;
+}
+
+static int parse(const char *text)
+{
+    return parse_len(text, strlen(text));
+}
+
+static void check_ok(const char *text)
+{
+    int rc = parse(text);
+    if (rc != 0)
+        print_error("unexpected error line %u key '%s': %s\n", cerr.line, cerr.key, cerr.msg);
+    assert_int_equal(rc, 0);
+}
+
+static void check_err_len(const char *text, size_t len, unsigned line,
+                          const char *key, const char *msg)
+{
+    assert_int_equal(parse_len(text, len), -1);
+    assert_string_equal(cerr.msg, msg);
+    assert_string_equal(cerr.key, key);
+    assert_int_equal(cerr.line, line);
+}
+
+static void check_err(const char *text, unsigned line, const char *key, const char *msg)
+{
+    check_err_len(text, strlen(text), line, key, msg);
+}
+
+/* ---- valid configs ---------------------------------------------------- */
+
+static void test_minimal_defaults(void **state)
+{
+    (void)state;
+    check_ok(MIN_CFG);
+    assert_string_equal(cfg.name, "vm0");
+    assert_string_equal(cfg.kernel, "/boot/k");
+    assert_int_equal(cfg.type, VM_TYPE_MULTIBOOT);
+    assert_int_equal(cfg.memory_mib, 128);
+    assert_int_equal(cfg.vcpus, 1);
+    assert_string_equal(cfg.ramdisk, "");
+    assert_string_equal(cfg.cmdline, "");
+    assert_int_equal(cfg.nr_modules, 0);
+    assert_int_equal(cfg.on_poweroff, VM_ACTION_DESTROY);
+    assert_int_equal(cfg.on_reboot, VM_ACTION_RESTART);
+    assert_int_equal(cfg.on_crash, VM_ACTION_DESTROY);
+    assert_int_equal(cerr.line, 0);
+    assert_string_equal(cerr.msg, "");
+}
+
+static void test_all_keys(void **state)
+{
+    (void)state;
+    check_ok("name = \"guest-1.test_x\"\n"
+             "type = \"linux\"\n"
+             "memory = 2048\n"
+             "vcpus = 4\n"
+             "kernel = \"/boot/vmlinuz\"\n"
+             "ramdisk = \"/boot/initrd.img\"\n"
+             "cmdline = \"console=ttyS0 root=/dev/ram0\"\n"
+             "modules = [ \"/mods/a arg1 arg2\", \"/mods/b\" ]\n"
+             "on_poweroff = \"preserve\"\n"
+             "on_reboot = \"destroy\"\n"
+             "on_crash = \"restart\"\n");
+    assert_string_equal(cfg.name, "guest-1.test_x");
+    assert_int_equal(cfg.type, VM_TYPE_LINUX);
+    assert_int_equal(cfg.memory_mib, 2048);
+    assert_int_equal(cfg.vcpus, 4);
+    assert_string_equal(cfg.kernel, "/boot/vmlinuz");
+    assert_string_equal(cfg.ramdisk, "/boot/initrd.img");
+    assert_string_equal(cfg.cmdline, "console=ttyS0 root=/dev/ram0");
+    assert_int_equal(cfg.nr_modules, 2);
+    assert_string_equal(cfg.modules[0], "/mods/a arg1 arg2");
+    assert_string_equal(cfg.modules[1], "/mods/b");
+    assert_int_equal(cfg.on_poweroff, VM_ACTION_PRESERVE);
+    assert_int_equal(cfg.on_reboot, VM_ACTION_DESTROY);
+    assert_int_equal(cfg.on_crash, VM_ACTION_RESTART);
+}
+
+static void test_types(void **state)
+{
+    (void)state;
+    check_ok(MIN_CFG "type = \"bios\"\n");
+    assert_int_equal(cfg.type, VM_TYPE_BIOS);
+    check_ok(MIN_CFG "type = \"multiboot\"\n");
+    assert_int_equal(cfg.type, VM_TYPE_MULTIBOOT);
+}
+
+static void test_comments_blank_lines_whitespace(void **state)
+{
+    (void)state;
+    check_ok("# leading comment\n"
+             "\n"
+             "   \t\n"
+             "  name\t=\t'vm0'   # trailing comment\n"
+             "#name = \"other\"\n"
+             "kernel=\"/k#notacomment\"#comment\n"
+             "cmdline = \"a # b\"\n"
+             "   # indented comment\n");
+    assert_string_equal(cfg.name, "vm0");
+    assert_string_equal(cfg.kernel, "/k#notacomment");
+    assert_string_equal(cfg.cmdline, "a # b");
+}
+
+static void test_crlf(void **state)
+{
+    (void)state;
+    check_ok("name = \"vm0\"\r\n"
+             "\r\n"
+             "# c\r\n"
+             "kernel = \"/k\"\r\n"
+             "modules = [\r\n  \"/m1\",\r\n  \"/m2\"\r\n]\r\n"
+             "memory = 64\r\n");
+    assert_string_equal(cfg.kernel, "/k");
+    assert_int_equal(cfg.nr_modules, 2);
+    assert_string_equal(cfg.modules[1], "/m2");
+    assert_int_equal(cfg.memory_mib, 64);
+
+    check_err("name = \"vm0\"\r\n\r\nbogus = 1\r\n", 3, "bogus", "unknown key");
+}
+
+static void test_multiline_list(void **state)
+{
+    (void)state;
+    check_ok(MIN_CFG
+             "modules = [   # the modules\n"
+             "    \"/m/one a=1\",   # first\n"
+             "\n"
+             "    # a comment line inside the list\n"
+             "    '/m/two \"quoted\"' ,\n"
+             "    \"/m/three\",\n"
+             "]\n"
+             "memory = 256\n");
+    assert_int_equal(cfg.nr_modules, 3);
+    assert_string_equal(cfg.modules[0], "/m/one a=1");
+    assert_string_equal(cfg.modules[1], "/m/two \"quoted\"");
+    assert_string_equal(cfg.modules[2], "/m/three");
+    assert_int_equal(cfg.memory_mib, 256);
+}
+
+static void test_list_forms(void **state)
+{
+    (void)state;
+    check_ok(MIN_CFG "modules = []\n");
+    assert_int_equal(cfg.nr_modules, 0);
+    check_ok(MIN_CFG "modules = [\n]\n");
+    assert_int_equal(cfg.nr_modules, 0);
+    check_ok(MIN_CFG "modules=[\"/a\",]");
+    assert_int_equal(cfg.nr_modules, 1);
+    check_ok(MIN_CFG "modules = [\"/1\",\"/2\",\"/3\",\"/4\",\"/5\",\"/6\",\"/7\",\"/8\"]\n");
+    assert_int_equal(cfg.nr_modules, CONFIG_MODULES_MAX);
+    assert_string_equal(cfg.modules[7], "/8");
+}
+
+static void test_hex_numbers(void **state)
+{
+    (void)state;
+    check_ok(MIN_CFG "memory = 0x100\nvcpus = 0X1f\n");
+    assert_int_equal(cfg.memory_mib, 256);
+    assert_int_equal(cfg.vcpus, 31);
+    check_ok(MIN_CFG "memory = 0x00000000000000000000100000\n");
+    assert_int_equal(cfg.memory_mib, 1048576);
+    check_ok(MIN_CFG "memory = 0xaBc\n");
+    assert_int_equal(cfg.memory_mib, 0xabc);
+}
+
+static void test_number_limits(void **state)
+{
+    (void)state;
+    check_ok(MIN_CFG "memory = 1\nvcpus = 64\n");
+    assert_int_equal(cfg.memory_mib, 1);
+    assert_int_equal(cfg.vcpus, 64);
+    check_ok(MIN_CFG "memory = 1048576\n");
+    assert_int_equal(cfg.memory_mib, 1048576);
+}
+
+static void test_extra_alias(void **state)
+{
+    (void)state;
+    check_ok(MIN_CFG "extra = \"root=/dev/xvda1 ro\"\n");
+    assert_string_equal(cfg.cmdline, "root=/dev/xvda1 ro");
+}
+
+static void test_quotes(void **state)
+{
+    (void)state;
+    check_ok("name='vm0'\nkernel='/k'\ncmdline='say \"hi\"'\n");
+    assert_string_equal(cfg.cmdline, "say \"hi\"");
+    check_ok(MIN_CFG "cmdline = \"it's\"\n");
+    assert_string_equal(cfg.cmdline, "it's");
+    check_ok(MIN_CFG "cmdline = \"\"\n");
+    assert_string_equal(cfg.cmdline, "");
+}
+
+static void test_no_trailing_newline(void **state)
+{
+    (void)state;
+    check_ok("name = \"vm0\"\nkernel = \"/k\"");
+    assert_string_equal(cfg.kernel, "/k");
+    check_ok("kernel = \"/k\"\nname = \"vm0\" # c");
+    assert_string_equal(cfg.name, "vm0");
+}
+
+static void test_not_nul_terminated(void **state)
+{
+    (void)state;
+    /* Bytes past len must be ignored. */
+    const char text[] = MIN_CFG "bogus = 1\n";
+    assert_int_equal(parse_len(text, strlen(MIN_CFG)), 0);
+    assert_string_equal(cfg.kernel, "/boot/k");
+
+    /* Cutting inside a string: the closing quote lies beyond len. */
+    check_err_len(text, strlen(MIN_CFG) - 3, 2, "kernel", "unterminated string");
+    /* Cutting right after '='. */
+    check_err_len(text, 6, 1, "name", "expected a quoted string");
+    /* Cutting inside a key. */
+    check_err_len(text, 2, 1, "na", "expected '='");
+}
+
+static void test_max_lengths(void **state)
+{
+    (void)state;
+    static char text[4096];
+    char name[40], path[CONFIG_PATH_MAX + 8], cmd[CONFIG_CMDLINE_MAX + 8];
+
+    memset(name, 'n', 31);
+    name[31] = '\0';
+    memset(path, 'p', CONFIG_PATH_MAX - 1);
+    path[0] = '/';
+    path[CONFIG_PATH_MAX - 1] = '\0';
+    memset(cmd, 'c', CONFIG_CMDLINE_MAX - 1);
+    cmd[CONFIG_CMDLINE_MAX - 1] = '\0';
+
+    strcpy(text, "name = \"");
+    strcat(text, name);
+    strcat(text, "\"\nkernel = \"");
+    strcat(text, path);
+    strcat(text, "\"\nramdisk = \"");
+    strcat(text, path);
+    strcat(text, "\"\ncmdline = \"");
+    strcat(text, cmd);
+    strcat(text, "\"\nmodules = [\"");
+    strcat(text, path);
+    strcat(text, "\"]\n");
+    check_ok(text);
+    assert_int_equal(strlen(cfg.name), 31);
+    assert_int_equal(strlen(cfg.kernel), CONFIG_PATH_MAX - 1);
+    assert_int_equal(strlen(cfg.ramdisk), CONFIG_PATH_MAX - 1);
+    assert_int_equal(strlen(cfg.cmdline), CONFIG_CMDLINE_MAX - 1);
+    assert_int_equal(strlen(cfg.modules[0]), CONFIG_PATH_MAX - 1);
+
+    /* One byte more in each field. */
+    strcpy(text, "name = \"");
+    strcat(text, name);
+    strcat(text, "n\"\n");
+    check_err(text, 1, "name", "string too long");
+
+    strcpy(text, "name = \"a\"\n\nkernel = \"");
+    strcat(text, path);
+    strcat(text, "p\"\n");
+    check_err(text, 3, "kernel", "string too long");
+
+    strcpy(text, MIN_CFG "ramdisk = \"");
+    strcat(text, path);
+    strcat(text, "p\"\n");
+    check_err(text, 3, "ramdisk", "string too long");
+
+    strcpy(text, MIN_CFG "extra = \"");
+    strcat(text, cmd);
+    strcat(text, "c\"\n");
+    check_err(text, 3, "extra", "string too long");
+
+    strcpy(text, MIN_CFG "modules = [\n\"/ok\",\n\"");
+    strcat(text, path);
+    strcat(text, "p\"]\n");
+    check_err(text, 5, "modules", "string too long");
+}
+
+static void test_null_args(void **state)
+{
+    (void)state;
+    assert_int_equal(config_parse(MIN_CFG, strlen(MIN_CFG), &cfg, NULL), 0);
+    assert_int_equal(config_parse("bogus=1", 7, &cfg, NULL), -1);
+    assert_int_equal(config_parse(MIN_CFG, strlen(MIN_CFG), NULL, &cerr), -1);
+    assert_int_equal(config_parse(NULL, 5, &cfg, &cerr), -1);
+    assert_int_equal(config_parse(NULL, 0, &cfg, &cerr), -1);
+    assert_string_equal(cerr.key, "name");
+    assert_string_equal(cerr.msg, "missing required key");
+}
+
+/* ---- malformed configs ------------------------------------------------ */
+
+static void test_err_unknown_key(void **state)
+{
+    (void)state;
+    check_err(MIN_CFG "\nmaxmem = 512\n", 4, "maxmem", "unknown key");
+    check_err("Name = \"vm0\"\n", 1, "Name", "unknown key");
+    check_err("_x = 1\n", 1, "_x", "unknown key");
+    /* A long key is reported truncated, not overflowed. */
+    check_err("a_very_long_key_name_that_goes_on_and_on_and_on = 1\n", 1,
+              "a_very_long_key_name_that_goes_", "unknown key");
+}
+
+static void test_err_not_supported_yet(void **state)
+{
+    (void)state;
+    check_err(MIN_CFG "disk = [ 'phy:/dev/sda,xvda,w' ]\n", 3, "disk", "not supported yet");
+    check_err("vif = [ '' ]\n" MIN_CFG, 1, "vif", "not supported yet");
+}
+
+static void test_err_expected_string(void **state)
+{
+    (void)state;
+    check_err("name = vm0\n", 1, "name", "expected a quoted string");
+    check_err("name = 5\n", 1, "name", "expected a quoted string");
+    check_err("name = \"a\"\nkernel = \n", 2, "kernel", "expected a quoted string");
+    check_err(MIN_CFG "cmdline = [\"x\"]\n", 3, "cmdline", "expected a quoted string");
+    check_err(MIN_CFG "on_crash = destroy\n", 3, "on_crash", "expected a quoted string");
+    check_err(MIN_CFG "modules = [ , ]\n", 3, "modules", "expected a quoted string");
+    check_err(MIN_CFG "modules = [ \"/a\",, ]\n", 3, "modules", "expected a quoted string");
+}
+
+static void test_err_expected_integer(void **state)
+{
+    (void)state;
+    check_err(MIN_CFG "memory = \"128\"\n", 3, "memory", "expected an integer");
+    check_err(MIN_CFG "memory = -1\n", 3, "memory", "expected an integer");
+    check_err(MIN_CFG "vcpus =\n", 3, "vcpus", "expected an integer");
+    check_err(MIN_CFG "memory = 128M\n", 3, "memory", "invalid integer");
+    check_err(MIN_CFG "memory = 0x\n", 3, "memory", "invalid integer");
+    check_err(MIN_CFG "memory = 0xfg\n", 3, "memory", "invalid integer");
+    check_err(MIN_CFG "memory = 012\n", 3, "memory", "invalid integer");
+    check_err(MIN_CFG "memory = 1.5\n", 3, "memory", "expected end of line");
+}
+
+static void test_err_out_of_range(void **state)
+{
+    (void)state;
+    check_err(MIN_CFG "memory = 0\n", 3, "memory", "value out of range 1..1048576");
+    check_err(MIN_CFG "memory = 1048577\n", 3, "memory", "value out of range 1..1048576");
+    check_err(MIN_CFG "memory = 0x100001\n", 3, "memory", "value out of range 1..1048576");
+    /* Values that would overflow 64 bits. */
+    check_err(MIN_CFG "memory = 99999999999999999999999999999\n", 3, "memory",
+              "value out of range 1..1048576");
+    check_err(MIN_CFG "memory = 18446744073709551617\n", 3, "memory",
+              "value out of range 1..1048576");
+    check_err(MIN_CFG "memory = 0xffffffffffffffffffffff\n", 3, "memory",
+              "value out of range 1..1048576");
+    check_err(MIN_CFG "vcpus = 0\n", 3, "vcpus", "value out of range 1..64");
+    check_err(MIN_CFG "vcpus = 65\n", 3, "vcpus", "value out of range 1..64");
+    check_err(MIN_CFG "vcpus = 4294967297\n", 3, "vcpus", "value out of range 1..64");
+}
+
+static void test_err_missing_required(void **state)
+{
+    (void)state;
+    check_err("kernel = \"/k\"\n", 0, "name", "missing required key");
+    check_err("name = \"vm0\"\n", 0, "kernel", "missing required key");
+    check_err("", 0, "name", "missing required key");
+    check_err("# only a comment\n\n", 0, "name", "missing required key");
+}
+
+static void test_err_unterminated_string(void **state)
+{
+    (void)state;
+    check_err("name = \"vm0\n kernel = \"/k\"\n", 1, "name", "unterminated string");
+    check_err(MIN_CFG "cmdline = 'abc\"\n", 3, "cmdline", "unterminated string");
+    check_err(MIN_CFG "cmdline = \"abc", 3, "cmdline", "unterminated string");
+    check_err(MIN_CFG "cmdline = \"abc\r\n\"", 3, "cmdline", "unterminated string");
+    check_err(MIN_CFG "modules = [\n\"/a\",\n\"/b\n]\n", 5, "modules", "unterminated string");
+}
+
+static void test_err_invalid_char_in_string(void **state)
+{
+    (void)state;
+    static const char text[] = MIN_CFG "cmdline = \"a\0b\"\n";
+    check_err_len(text, sizeof text - 1, 3, "cmdline", "invalid character in string");
+    check_err(MIN_CFG "cmdline = \"a\x01\"\n", 3, "cmdline", "invalid character in string");
+}
+
+static void test_err_expected_equals(void **state)
+{
+    (void)state;
+    check_err(MIN_CFG "memory 128\n", 3, "memory", "expected '='");
+    check_err("name\n= \"vm0\"\n", 1, "name", "expected '='");
+    check_err("name : \"vm0\"\n", 1, "name", "expected '='");
+    check_err("name", 1, "name", "expected '='");
+    check_err("mem-ory = 1\n", 1, "mem", "expected '='");
+    check_err("name # = \"x\"\n", 1, "name", "expected '='");
+}
+
+static void test_err_expected_key(void **state)
+{
+    (void)state;
+    check_err("= 5\n", 1, "", "expected a key");
+    check_err(MIN_CFG "5name = \"x\"\n", 3, "", "expected a key");
+    check_err("\"name\" = \"x\"\n", 1, "", "expected a key");
+    check_err("\n\n  [\n", 3, "", "expected a key");
+}
+
+static void test_err_expected_eol(void **state)
+{
+    (void)state;
+    check_err("name = \"vm0\" kernel = \"/k\"\n", 1, "name", "expected end of line");
+    check_err("name = \"vm0\";\n", 1, "name", "expected end of line");
+    check_err(MIN_CFG "memory = 5 6\n", 3, "memory", "expected end of line");
+    check_err(MIN_CFG "cmdline = \"a\\\"b\"\n", 3, "cmdline", "expected end of line");
+    check_err(MIN_CFG "modules = [\"/a\"] x\n", 3, "modules", "expected end of line");
+}
+
+static void test_err_duplicate(void **state)
+{
+    (void)state;
+    check_err(MIN_CFG "name = \"again\"\n", 3, "name", "duplicate key");
+    check_err(MIN_CFG "memory = 1\n# x\nmemory = 1\n", 5, "memory", "duplicate key");
+    check_err(MIN_CFG "modules = []\nmodules = []\n", 4, "modules", "duplicate key");
+    check_err(MIN_CFG "cmdline = \"a\"\nextra = \"b\"\n", 4, "extra", "conflicts with cmdline");
+    check_err(MIN_CFG "extra = \"a\"\ncmdline = \"b\"\n", 4, "cmdline", "conflicts with extra");
+}
+
+static void test_err_too_many_modules(void **state)
+{
+    (void)state;
+    check_err(MIN_CFG
+              "modules = [\n"
+              "  \"/1\", \"/2\", \"/3\", \"/4\",\n"
+              "  \"/5\", \"/6\", \"/7\", \"/8\",\n"
+              "  \"/9\",\n"
+              "]\n",
+              6, "modules", "too many list entries");
+}
+
+static void test_err_relative_path(void **state)
+{
+    (void)state;
+    check_err("name = \"a\"\nkernel = \"boot/k\"\n", 2, "kernel", "path must be absolute");
+    check_err("name = \"a\"\nkernel = \"\"\n", 2, "kernel", "path must be absolute");
+    check_err(MIN_CFG "ramdisk = \"initrd\"\n", 3, "ramdisk", "path must be absolute");
+    check_err(MIN_CFG "modules = [\"/a\",\n \" /b\"]\n", 4, "modules", "path must be absolute");
+    check_err(MIN_CFG "modules = [\"\"]\n", 3, "modules", "path must be absolute");
+}
+
+static void test_err_invalid_name(void **state)
+{
+    (void)state;
+    check_err("name = \"\"\n", 1, "name", "invalid name");
+    check_err("name = \"my vm\"\n", 1, "name", "invalid name");
+    check_err("name = \"vm/0\"\n", 1, "name", "invalid name");
+    check_err("name = \"vm\xc3\xa9\"\n", 1, "name", "invalid name");
+}
+
+static void test_err_enum_values(void **state)
+{
+    (void)state;
+    check_err(MIN_CFG "type = \"hvm\"\n", 3, "type", "not supported");
+    check_err(MIN_CFG "type = \"Linux\"\n", 3, "type", "unknown value");
+    check_err(MIN_CFG "on_crash = \"coredump-destroy\"\n", 3, "on_crash", "not supported");
+    check_err(MIN_CFG "on_crash = \"coredump-restart\"\n", 3, "on_crash", "not supported");
+    check_err(MIN_CFG "on_reboot = \"rename-restart\"\n", 3, "on_reboot", "not supported");
+    check_err(MIN_CFG "on_poweroff = \"soft-reset\"\n", 3, "on_poweroff", "not supported");
+    check_err(MIN_CFG "on_poweroff = \"explode\"\n", 3, "on_poweroff", "unknown value");
+    check_err(MIN_CFG "on_reboot = \"\"\n", 3, "on_reboot", "unknown value");
+}
+
+static void test_err_lists(void **state)
+{
+    (void)state;
+    check_err(MIN_CFG "modules = \"/a\"\n", 3, "modules", "expected a list");
+    check_err(MIN_CFG "modules = [\"/a\" \"/b\"]\n", 3, "modules", "expected ',' or ']'");
+    check_err(MIN_CFG "modules = [\"/a\"\n\n 5]\n", 5, "modules", "expected ',' or ']'");
+    /* Reported at the line of the opening bracket. */
+    check_err(MIN_CFG "modules = [\n\"/a\",\n# c\n", 3, "modules", "unterminated list");
+    check_err(MIN_CFG "modules = [\"/a\"", 3, "modules", "unterminated list");
+    check_err(MIN_CFG "modules = [", 3, "modules", "unterminated list");
+}
+
+static void test_line_numbers_after_list(void **state)
+{
+    (void)state;
+    check_err(MIN_CFG
+              "modules = [\n"
+              "  \"/a\",\n"
+              "  \"/b\",\n"
+              "]\n"
+              "bogus = 1\n",
+              7, "bogus", "unknown key");
+}
+
+/* ---- garbage ---------------------------------------------------------- */
+
+static uint32_t rng_next(uint32_t *s)
+{
+    /* xorshift32: deterministic, so a failure is reproducible. */
+    uint32_t x = *s;
+    x ^= x << 13;
+    x ^= x >> 17;
+    x ^= x << 5;
+    *s = x;
+    return x;
+}
+
+static bool nul_within(const char *s, size_t cap)
+{
+    return memchr(s, '\0', cap) != NULL;
+}
+
+static void check_result_sane(int rc)
+{
+    assert_true(rc == 0 || rc == -1);
+    if (rc == 0) {
+        assert_true(nul_within(cfg.name, sizeof cfg.name));
+        assert_true(nul_within(cfg.kernel, sizeof cfg.kernel));
+        assert_true(nul_within(cfg.ramdisk, sizeof cfg.ramdisk));
+        assert_true(nul_within(cfg.cmdline, sizeof cfg.cmdline));
+        assert_true(cfg.nr_modules <= CONFIG_MODULES_MAX);
+        for (unsigned i = 0; i < cfg.nr_modules; i++) {
+            assert_true(nul_within(cfg.modules[i], sizeof cfg.modules[i]));
+            assert_int_equal(cfg.modules[i][0], '/');
+        }
+        assert_true(cfg.name[0] != '\0');
+        assert_int_equal(cfg.kernel[0], '/');
+        assert_true(cfg.memory_mib >= 1 && cfg.memory_mib <= 1048576);
+        assert_true(cfg.vcpus >= 1 && cfg.vcpus <= 64);
+        assert_true(cfg.type <= VM_TYPE_BIOS);
+        assert_true(cfg.on_poweroff <= VM_ACTION_PRESERVE);
+        assert_true(cfg.on_reboot <= VM_ACTION_PRESERVE);
+        assert_true(cfg.on_crash <= VM_ACTION_PRESERVE);
+    } else {
+        assert_true(nul_within(cerr.key, sizeof cerr.key));
+        assert_true(nul_within(cerr.msg, sizeof cerr.msg));
+        assert_true(cerr.msg[0] != '\0');
+    }
+}
+
+static void test_garbage_mutations(void **state)
+{
+    (void)state;
+    static const char base[] =
+        "# sample\r\n"
+        "name = \"vm0\"\n"
+        "type = 'linux'\n"
+        "memory = 0x200\n"
+        "vcpus = 2\n"
+        "kernel = \"/boot/k\"\n"
+        "ramdisk = \"/boot/i\"\n"
+        "extra = \"console=ttyS0 # not a comment\"\n"
+        "modules = [ \"/m/a x=1\",\n"
+        "  '/m/b', # c\n"
+        "]\n"
+        "on_crash = \"preserve\"\n";
+    static const char alphabet[] = "\"'[],#=\n\r \t0x9aZ_/-\0\xff";
+    static char buf[1024];
+    uint32_t seed = 0x12345678u;
+    unsigned ok = 0, bad = 0;
+
+    assert_int_equal(parse(base), 0);
+    for (unsigned iter = 0; iter < 40000; iter++) {
+        size_t len = sizeof base - 1;
+        memcpy(buf, base, len);
+        unsigned nmut = 1 + rng_next(&seed) % 8;
+        for (unsigned m = 0; m < nmut; m++) {
+            uint32_t r = rng_next(&seed);
+            size_t at = len ? rng_next(&seed) % len : 0;
+            char c = (r & 0x100) ? (char)(rng_next(&seed) & 0xff)
+                                 : alphabet[rng_next(&seed) % (sizeof alphabet - 1)];
+            switch (r % 5) {
+            case 0: /* overwrite */
+                if (len)
+                    buf[at] = c;
+                break;
+            case 1: /* insert */
+                if (len < sizeof buf) {
+                    memmove(buf + at + 1, buf + at, len - at);
+                    buf[at] = c;
+                    len++;
+                }
+                break;
+            case 2: /* delete a run */
+                if (len) {
+                    size_t n = 1 + rng_next(&seed) % 16;
+                    if (n > len - at)
+                        n = len - at;
+                    memmove(buf + at, buf + at + n, len - at - n);
+                    len -= n;
+                }
+                break;
+            case 3: /* duplicate a run, makes long strings and lists */
+            {
+                size_t n = 1 + rng_next(&seed) % 64;
+                if (n > len - at)
+                    n = len - at;
+                if (len + n <= sizeof buf) {
+                    memmove(buf + at + n, buf + at, len - at);
+                    len += n;
+                }
+                break;
+            }
+            default: /* truncate */
+                len = at;
+                break;
+            }
+        }
+        int rc = parse_len(buf, len);
+        check_result_sane(rc);
+        if (rc == 0)
+            ok++;
+        else
+            bad++;
+    }
+    /* Both outcomes must actually be exercised. */
+    assert_true(ok > 100);
+    assert_true(bad > 100);
+}
+
+static void test_garbage_random_bytes(void **state)
+{
+    (void)state;
+    static char buf[512];
+    uint32_t seed = 0xdeadbeefu;
+
+    for (unsigned iter = 0; iter < 10000; iter++) {
+        size_t len = rng_next(&seed) % sizeof buf;
+        for (size_t i = 0; i < len; i++)
+            buf[i] = (char)(rng_next(&seed) & 0xff);
+        check_result_sane(parse_len(buf, len));
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_minimal_defaults),
+        cmocka_unit_test(test_all_keys),
+        cmocka_unit_test(test_types),
+        cmocka_unit_test(test_comments_blank_lines_whitespace),
+        cmocka_unit_test(test_crlf),
+        cmocka_unit_test(test_multiline_list),
+        cmocka_unit_test(test_list_forms),
+        cmocka_unit_test(test_hex_numbers),
+        cmocka_unit_test(test_number_limits),
+        cmocka_unit_test(test_extra_alias),
+        cmocka_unit_test(test_quotes),
+        cmocka_unit_test(test_no_trailing_newline),
+        cmocka_unit_test(test_not_nul_terminated),
+        cmocka_unit_test(test_max_lengths),
+        cmocka_unit_test(test_null_args),
+        cmocka_unit_test(test_err_unknown_key),
+        cmocka_unit_test(test_err_not_supported_yet),
+        cmocka_unit_test(test_err_expected_string),
+        cmocka_unit_test(test_err_expected_integer),
+        cmocka_unit_test(test_err_out_of_range),
+        cmocka_unit_test(test_err_missing_required),
+        cmocka_unit_test(test_err_unterminated_string),
+        cmocka_unit_test(test_err_invalid_char_in_string),
+        cmocka_unit_test(test_err_expected_equals),
+        cmocka_unit_test(test_err_expected_key),
+        cmocka_unit_test(test_err_expected_eol),
+        cmocka_unit_test(test_err_duplicate),
+        cmocka_unit_test(test_err_too_many_modules),
+        cmocka_unit_test(test_err_relative_path),
+        cmocka_unit_test(test_err_invalid_name),
+        cmocka_unit_test(test_err_enum_values),
+        cmocka_unit_test(test_err_lists),
+        cmocka_unit_test(test_line_numbers_after_list),
+        cmocka_unit_test(test_garbage_mutations),
+        cmocka_unit_test(test_garbage_random_bytes),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Boot an ISO in Bochs with a VT-x (EPT, VPID, unrestricted guest) CPU model,
+# COM1 captured to a file; SIGKILL after a timeout (Bochs ignores SIGTERM).
+#
+#   tools/run-bochs.sh ISO SERIAL_LOG [TIMEOUT_S] [CPUS]
+#
+# Prints Bochs's final tick (instruction) count. Exit status: 0 when Bochs
+# stopped by itself (Keel powered off), 124 on timeout.
+set -uo pipefail
+iso=${1:?usage: $0 ISO SERIAL_LOG [TIMEOUT_S] [CPUS]}
+serial=${2:?usage: $0 ISO SERIAL_LOG [TIMEOUT_S] [CPUS]}
+timeout_s=${3:-300}
+cpus=${4:-1}
+model=${KEEL_BOCHS_MODEL:-corei7_skylake_x}
+megs=${KEEL_BOCHS_MEGS:-512}
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+iso_abs=$(readlink -f "$iso")
+: > "$serial"
+serial_abs=$(readlink -f "$serial")
+cat > "$work/bochsrc" <<RC
+megs: $megs
+cpu: model=$model, count=$cpus, ips=${KEEL_BOCHS_IPS:-1500000000}
+romimage: file=/usr/share/bochs/BIOS-bochs-latest
+vgaromimage: file=/usr/share/bochs/VGABIOS-lgpl-latest
+ata0-master: type=cdrom, path=$iso_abs, status=inserted
+boot: cdrom
+display_library: term
+port_e9_hack: enabled=1
+com1: enabled=1, mode=file, dev=$serial_abs
+log: $work/bochs.log
+clock: sync=none, time0=local
+RC
+echo c > "$work/cont"
+(cd "$work" && timeout -s KILL "$timeout_s" bochs -q -f bochsrc -rc cont </dev/null >"$work/out" 2>&1)
+rc=$?
+ticks=$(grep -a -o '^([0-9]*)\.\[[0-9]*\]' "$work/out" | tail -n1 | sed 's/.*\[\([0-9]*\)\]/\1/')
+[ -n "${KEEL_BOCHS_LOG:-}" ] && cp "$work/out" "$KEEL_BOCHS_LOG"
+if [ $rc -eq 137 ]; then
+  echo "bochs: timed out after ${timeout_s}s" >&2
+  exit 124
+fi
+echo "bochs: ticks=${ticks:-unknown}"
+exit 0

@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# Run every Keel test: CMocka unit tests, the guest test kernels and bad-input
+# configs under Keel in Bochs (one boot runs them all, one VM after another),
+# and the VT-x refusal under QEMU TCG. Ends with "N passed, M failed".
+set -uo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+tools/setup.sh
+build=${KEEL_BUILD:-$root/build}
+cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null || exit 1
+cmake --build "$build" -j"$(nproc)" >/dev/null || { cmake --build "$build"; exit 1; }
+
+out=$build/test-results
+rm -rf "$out" && mkdir -p "$out"
+passed=0 failed=0
+result() {  # result STATUS NAME [DETAIL]
+  if [ "$1" -eq 0 ]; then passed=$((passed + 1)); echo "PASS: $2"
+  else failed=$((failed + 1)); echo "FAIL: $2${3:+ ($3)}"; fi
+}
+
+# --- 1. unit tests ----------------------------------------------------------
+echo "== unit tests (CMocka)"
+(cd "$build" && ctest --output-on-failure) > "$out/ctest.log" 2>&1
+while read -r name status; do
+  [ "$status" = Passed ] && result 0 "unit: $name" || result 1 "unit: $name" "see $out/ctest.log"
+done < <(sed -n 's/.*Test *#[0-9]*: \([a-z_0-9]*\) \.*\** *\([A-Za-z]*\).*/\1 \2/p' "$out/ctest.log")
+
+# --- 2. guest test kernels and bad configs under Keel in Bochs ---------------
+echo "== guest tests under Keel in Bochs"
+good=() bad=()
+while IFS='|' read -r name _; do
+  [[ -z "$name" || "$name" == \#* ]] || good+=("$build/guests/$name.cfg")
+done < tests/guests/scenarios.txt
+for f in tests/configs/bad-*.cfg; do bad+=("$f"); done
+# Interleave: each bad config is followed by a good VM that must still run.
+cfgs=()
+for i in "${!good[@]}"; do
+  cfgs+=("${good[$i]}")
+  [ -n "${bad[$i]:-}" ] && cfgs+=("${bad[$i]}")
+done
+tools/mkiso.sh -o "$out/tests.iso" -k "$build/keel.elf" -d "$build/guests" "${cfgs[@]}" \
+  >/dev/null 2>"$out/mkiso.log" || { result 1 "build test ISO" "see $out/mkiso.log"; }
+# Multiboot test guests use no timers: a low ips only shortens BIOS and GRUB waits.
+KEEL_BOCHS_IPS=200000000 tools/run-bochs.sh "$out/tests.iso" "$out/serial.log" 900 \
+  > "$out/bochs.txt" 2>&1
+result $? "keel powers the machine off after the last VM" "$(cat "$out/bochs.txt")"
+tr -d '\r' < "$out/serial.log" > "$out/serial.txt"
+
+check_scenarios() {  # FILE
+  while IFS='|' read -r name expected regex; do
+    [[ -z "$name" || "$name" == \#* ]] && continue
+    lines=$(grep -aF "keel: vm $name ended: " "$out/serial.txt")
+    count=$(printf '%s' "$lines" | grep -c . || true)
+    actual=${lines#*ended: }
+    ok=1
+    if [ "$count" -ne 1 ]; then
+      ok=0; actual="$count end lines"
+    elif [[ "$expected" == re:* ]]; then
+      [[ "$actual" =~ ${expected#re:} ]] || ok=0
+    else
+      [ "$actual" = "$expected" ] || ok=0
+    fi
+    if [ $ok -eq 1 ] && [ -n "$regex" ]; then
+      grep -aF "[$name] " "$out/serial.txt" | grep -qaE -- "$regex" || { ok=0; actual="serial output lacks /$regex/"; }
+    fi
+    [ $ok -eq 1 ] && result 0 "vm $name: $expected" || result 1 "vm $name: $expected" "got: $actual"
+  done < "$1"
+}
+check_scenarios tests/guests/scenarios.txt
+check_scenarios tests/configs/scenarios.txt
+
+# --- 3. no VT-x: QEMU TCG must show the refusal line and power off by itself --
+echo "== VT-x refusal under QEMU TCG"
+timeout -s KILL 120 qemu-system-x86_64 -machine accel=tcg -m 256 -display none -no-reboot \
+  -cdrom "$build/keel-demo.iso" -serial "file:$out/qemu-serial.log" -monitor none \
+  > "$out/qemu.txt" 2>&1
+rc=$?
+line=$(tr -d '\r' < "$out/qemu-serial.log" | grep -a '^keel: VT-x not available: ')
+[ "$line" = "keel: VT-x not available: CPUID.1:ECX.VMX=0" ] && [ $rc -eq 0 ]
+result $? "refusal under QEMU TCG ends by itself" "rc=$rc line='$line'"
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

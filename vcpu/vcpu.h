@@ -1,0 +1,70 @@
+/* A virtual CPU: its registers, state emulated by Keel, exit accounting and
+ * how it ended. Vendor-neutral: devices and policies see only this. */
+#ifndef KEEL_VCPU_VCPU_H
+#define KEEL_VCPU_VCPU_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "vcpu/exit_stats.h"
+#include "vcpu/guest_regs.h"
+
+struct vm;
+
+enum vcpu_end {
+    VCPU_RUNNING,
+    END_POWEROFF,
+    END_REBOOT,
+    END_DEBUG_EXIT,
+    END_HALTED,
+    END_TRIPLE_FAULT,
+    END_ERROR,
+};
+
+#define VCPU_END_REASON_MAX 128
+
+struct vcpu {
+    struct guest_regs regs;     /* first: the entry stub is handed &regs */
+    struct vm *vm;
+    unsigned id;
+
+    /* Root-mode bookkeeping owned by vmx/ */
+    uint64_t vmcs_phys;
+    bool launched;
+    uint16_t vpid;
+
+    /* Guest-visible state Keel emulates or shadows */
+    uint64_t xcr0;              /* the guest's XCR0; loaded before each entry */
+    uint64_t cr8;               /* task priority as seen through MOV CR8 */
+
+    struct exit_stats stats;
+
+    enum vcpu_end end;
+    uint32_t end_status;        /* debug-exit status */
+    char end_reason[VCPU_END_REASON_MAX];
+};
+
+/* Stop the vCPU after this exit; `fmt` adds detail for END_ERROR. */
+void vcpu_end(struct vcpu *v, enum vcpu_end how, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Architectural state accessors implemented by the vendor layer (vmx/). */
+enum vcpu_state_reg {
+    VREG_RIP, VREG_RSP, VREG_RFLAGS,
+    VREG_CR0, VREG_CR3, VREG_CR4,      /* CR0/CR4 as the guest sees them */
+    VREG_EFER, VREG_PAT,
+    VREG_SYSENTER_CS, VREG_SYSENTER_ESP, VREG_SYSENTER_EIP,
+    VREG_FS_BASE, VREG_GS_BASE,
+    VREG_TSC_OFFSET,
+};
+uint64_t vcpu_get(struct vcpu *v, enum vcpu_state_reg r);
+void vcpu_set(struct vcpu *v, enum vcpu_state_reg r, uint64_t val);
+/* Current privilege level and whether the guest runs 64-bit code. */
+unsigned vcpu_cpl(struct vcpu *v);
+/* Queue a hardware exception for delivery at the next entry; the faulting
+ * instruction is not skipped. */
+void vcpu_inject_exception(struct vcpu *v, unsigned vector, bool has_error, uint32_t error);
+static inline void vcpu_inject_gp(struct vcpu *v) { vcpu_inject_exception(v, 13, true, 0); }
+static inline void vcpu_inject_ud(struct vcpu *v) { vcpu_inject_exception(v, 6, false, 0); }
+
+#endif

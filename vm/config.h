@@ -1,0 +1,51 @@
+/* VM configuration in xl.cfg syntax: the parsed form of one `type=vm` module.
+ * Pure parsing, no hardware access: compiled into Keel and into host unit tests. */
+#ifndef KEEL_VM_CONFIG_H
+#define KEEL_VM_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define CONFIG_NAME_MAX     32   /* bytes incl. NUL */
+#define CONFIG_PATH_MAX     128
+#define CONFIG_CMDLINE_MAX  1024
+#define CONFIG_MODULES_MAX  8
+#define CONFIG_KEY_MAX      32
+#define CONFIG_MSG_MAX      96
+
+enum vm_type { VM_TYPE_MULTIBOOT, VM_TYPE_LINUX, VM_TYPE_BIOS };
+
+/* xl.cfg on_poweroff/on_reboot/on_crash actions Keel implements. */
+enum vm_action { VM_ACTION_DESTROY, VM_ACTION_RESTART, VM_ACTION_PRESERVE };
+
+struct vm_config {
+    char name[CONFIG_NAME_MAX];
+    enum vm_type type;
+    uint64_t memory_mib;                  /* default 128 */
+    unsigned vcpus;                       /* default 1 */
+    char kernel[CONFIG_PATH_MAX];         /* required */
+    char ramdisk[CONFIG_PATH_MAX];        /* "" when absent */
+    char cmdline[CONFIG_CMDLINE_MAX];     /* `cmdline` or its alias `extra` */
+    /* `modules = [ "path args", ... ]`: each string is the module's path,
+     * optionally followed by a space and its own command line. */
+    unsigned nr_modules;
+    char modules[CONFIG_MODULES_MAX][CONFIG_PATH_MAX];
+    enum vm_action on_poweroff;           /* default destroy */
+    enum vm_action on_reboot;             /* default restart */
+    enum vm_action on_crash;              /* default destroy */
+};
+
+/* Where and why parsing failed. `key` is "" when the error is not about a key
+ * (e.g. a syntax error before one was read). */
+struct config_error {
+    unsigned line;                        /* 1-based; 0 if not line-specific */
+    char key[CONFIG_KEY_MAX];
+    char msg[CONFIG_MSG_MAX];
+};
+
+/* Parse `len` bytes of `text` (need not be NUL-terminated) into `out`.
+ * Returns 0 on success, -1 with `err` filled on the first error. */
+int config_parse(const char *text, size_t len, struct vm_config *out,
+                 struct config_error *err);
+
+#endif

@@ -1,0 +1,260 @@
+/* VM life cycle (boot CPU): config module -> guest RAM, EPT, loaded kernel,
+ * vCPU -> run -> one end line, exit table, resources freed -> on_* action. */
+#include <string.h>
+#include "core/console.h"
+#include "core/palloc.h"
+#include "ept/guest_ram.h"
+#include "lib/print.h"
+#include "vcpu/fpu.h"
+#include "vcpu/msr.h"
+#include "vm/multiboot_loader.h"
+#include "vm/vm.h"
+#include "vmx/vmcs.h"
+#include "vmx/vmx_cpu.h"
+
+#define MULTIBOOT_BOOT_MAGIC 0x2badb002u
+
+/* One VM runs at a time: its state lives here rather than on the stack. */
+static struct vm the_vm;
+static char mb_cmdline[CONFIG_PATH_MAX + 1 + CONFIG_CMDLINE_MAX];
+static uint16_t next_vpid = 1;
+
+void vm_console_putc(struct vm *vm, char c)
+{
+    if (vm->prefix_output && vm->at_line_start) {
+        console_putc('[');
+        console_write(vm->cfg.name, strlen(vm->cfg.name));
+        console_write("] ", 2);
+    }
+    if (c == '\n')
+        console_putc('\r');
+    console_putc(c);
+    vm->at_line_start = (c == '\n');
+}
+
+static uint64_t alloc_table_page(void) { return palloc_page(); }
+static void free_table_page(uint64_t page) { palloc_free(page, 1); }
+
+/* Set when a VM cannot be built: "file: key: what". */
+static char build_error[192];
+
+static int fail(const char *key, const char *fmt, const char *detail)
+{
+    char what[128];
+    snprintf(what, sizeof(what), fmt, detail);
+    snprintf(build_error, sizeof(build_error), "%s: %s: %s", the_vm.cfg_path, key, what);
+    return -1;
+}
+
+static const struct boot_module *find_file(const struct boot_info *bi, const char *key,
+                                           const char *path)
+{
+    const struct boot_module *m = boot_module_find(bi, path);
+    if (!m)
+        fail(key, "%s was not given to the boot loader (no module2 line names it)", path);
+    return m;
+}
+
+/* A module string from the config: "path args"; the path is the first word. */
+static const struct boot_module *find_module_entry(const struct boot_info *bi, const char *entry)
+{
+    char path[CONFIG_PATH_MAX];
+    size_t n = 0;
+    while (entry[n] && entry[n] != ' ' && n + 1 < sizeof(path)) {
+        path[n] = entry[n];
+        n++;
+    }
+    path[n] = '\0';
+    return find_file(bi, "modules", path);
+}
+
+static int load_multiboot(struct vm *vm, const struct boot_info *bi, uint64_t *entry)
+{
+    const struct vm_config *c = &vm->cfg;
+    const struct boot_module *kernel = find_file(bi, "kernel", c->kernel);
+    if (!kernel)
+        return -1;
+    struct multiboot_load_request req = {
+        .kernel = (const void *)(uintptr_t)kernel->start,
+        .kernel_len = kernel->end - kernel->start,
+        .cmdline = mb_cmdline,
+    };
+    /* As QEMU's -kernel: the kernel's path, then its arguments. */
+    snprintf(mb_cmdline, sizeof(mb_cmdline), c->cmdline[0] ? "%s %s" : "%s", c->kernel, c->cmdline);
+
+    /* A ramdisk is the first module of a Multiboot guest (QEMU's -initrd). */
+    if (c->ramdisk[0]) {
+        const struct boot_module *m = find_file(bi, "ramdisk", c->ramdisk);
+        if (!m)
+            return -1;
+        req.module[req.nr_modules++] = (struct multiboot_module_image){
+            (const void *)(uintptr_t)m->start, m->end - m->start, c->ramdisk };
+    }
+    for (unsigned i = 0; i < c->nr_modules; i++) {
+        const struct boot_module *m = find_module_entry(bi, c->modules[i]);
+        if (!m)
+            return -1;
+        if (req.nr_modules == MULTIBOOT_LOADER_MODULES_MAX)
+            return fail("modules", "more than %s modules", "8");
+        req.module[req.nr_modules++] = (struct multiboot_module_image){
+            (const void *)(uintptr_t)m->start, m->end - m->start, c->modules[i] };
+    }
+    struct multiboot_load_result res;
+    const char *why;
+    if (multiboot_load(&vm->mem, &req, &res, &why)) {
+        char what[128];
+        snprintf(what, sizeof(what), "%s: %s", c->kernel, why);
+        return fail("kernel", "%s", what);
+    }
+    vm->vcpu.regs.gpr[GPR_RAX] = MULTIBOOT_BOOT_MAGIC;
+    vm->vcpu.regs.gpr[GPR_RBX] = res.info_gpa;
+    *entry = res.entry;
+    return 0;
+}
+
+static int allocate_memory(struct vm *vm)
+{
+    uint64_t bytes = vm->cfg.memory_mib << 20;
+    uint64_t free_mib = (palloc_free_pages() * PAGE_SIZE) >> 20;
+    if (bytes > palloc_free_pages() * PAGE_SIZE || guest_ram_alloc(&vm->mem, bytes)) {
+        char what[96];
+        snprintf(what, sizeof(what), "%lu MiB requested but only %lu MiB are free",
+                 vm->cfg.memory_mib, free_mib);
+        return fail("memory", "%s", what);
+    }
+    vm->ept = (struct ept){ .alloc_page = alloc_table_page, .free_page = free_table_page };
+    if (ept_init(&vm->ept) || guest_ram_map(&vm->mem, &vm->ept, vmx_host.ctl.ept_2m_pages))
+        return fail("memory", "%s", "no memory left for EPT tables");
+    return 0;
+}
+
+static void destroy(struct vm *vm)
+{
+    vmx_vcpu_destroy(&vm->vcpu);
+    ept_destroy(&vm->ept);
+    guest_ram_free(&vm->mem);
+}
+
+static int build(struct vm *vm, const struct boot_info *bi)
+{
+    const struct vm_config *c = &vm->cfg;
+    if (c->type != VM_TYPE_MULTIBOOT)
+        return fail("type", "%s guests are not supported yet (only \"multiboot\")",
+                    c->type == VM_TYPE_LINUX ? "\"linux\"" : "\"bios\"");
+    if (c->vcpus != 1)
+        return fail("vcpus", "%s", "only 1 vCPU per VM is supported yet");
+
+    memset(&vm->vcpu, 0, sizeof(vm->vcpu));
+    vm->vcpu.vm = vm;
+    vm->vcpu.id = 0;
+    /* VPIDs are not reused until they wrap; vmx_vcpu_create flushes anyway. */
+    vm->vcpu.vpid = next_vpid;
+    next_vpid = next_vpid == 0xffff ? 1 : next_vpid + 1;
+    uart_reset(&vm->uart);
+    vm->shutdown_progress = 0;
+    vm->at_line_start = true;
+
+    uint64_t entry;
+    if (allocate_memory(vm) || load_multiboot(vm, bi, &entry))
+        return -1;
+    if (vmx_vcpu_create(&vm->vcpu, ept_pointer(&vm->ept), entry))
+        return fail("memory", "%s", "no memory left for the VMCS");
+    msr_reset_passthrough();
+    fpu_reset();
+    return 0;
+}
+
+static const char *action_name(enum vm_action a)
+{
+    return a == VM_ACTION_RESTART ? "restart" : a == VM_ACTION_PRESERVE ? "preserve" : "destroy";
+}
+
+/* Print the end line; returns the config's action for this kind of end. */
+static enum vm_action report_end(struct vm *vm)
+{
+    struct vcpu *v = &vm->vcpu;
+    if (!vm->at_line_start)
+        console_write("\n", 1);
+    const char *name = vm->cfg.name;
+    switch (v->end) {
+    case END_POWEROFF:
+        printk("keel: vm %s ended: poweroff\n", name);
+        return vm->cfg.on_poweroff;
+    case END_REBOOT:
+        printk("keel: vm %s ended: reboot\n", name);
+        return vm->cfg.on_reboot;
+    case END_DEBUG_EXIT:
+        printk("keel: vm %s ended: debug-exit status %u\n", name, v->end_status);
+        return vm->cfg.on_poweroff;
+    case END_HALTED:
+        printk("keel: vm %s ended: halted with interrupts off\n", name);
+        return vm->cfg.on_crash;
+    case END_TRIPLE_FAULT:
+        printk("keel: vm %s ended: triple fault\n", name);
+        return vm->cfg.on_crash;
+    case END_ERROR:
+    case VCPU_RUNNING:
+        break;
+    }
+    printk("keel: vm %s ended: error: %s\n", name, v->end_reason);
+    return vm->cfg.on_crash;
+}
+
+static void config_path_of(const struct boot_info *bi, const struct boot_module *m,
+                           char *out, size_t size)
+{
+    size_t n;
+    const char *p = boot_module_path(m, &n);
+    if (!n) {
+        snprintf(out, size, "module%u", (unsigned)(m - bi->module));
+        return;
+    }
+    if (n >= size)
+        n = size - 1;
+    memcpy(out, p, n);
+    out[n] = '\0';
+}
+
+void vm_run_from_config(const struct boot_info *bi, const struct boot_module *cfg_mod,
+                        bool shared_console)
+{
+    struct vm *vm = &the_vm;
+    memset(vm, 0, sizeof(*vm));
+    config_path_of(bi, cfg_mod, vm->cfg_path, sizeof(vm->cfg_path));
+    vm->prefix_output = shared_console;
+
+    struct config_error err;
+    if (config_parse((const char *)(uintptr_t)cfg_mod->start, cfg_mod->end - cfg_mod->start,
+                     &vm->cfg, &err)) {
+        if (err.line)
+            printk("keel: vm %s ended: error: %s:%u: %s%s%s\n", vm->cfg_path, vm->cfg_path,
+                   err.line, err.key, err.key[0] ? ": " : "", err.msg);
+        else
+            printk("keel: vm %s ended: error: %s: %s%s%s\n", vm->cfg_path, vm->cfg_path,
+                   err.key, err.key[0] ? ": " : "", err.msg);
+        return;
+    }
+
+    for (;;) {
+        if (build(vm, bi)) {
+            printk("keel: vm %s ended: error: %s\n", vm->cfg.name, build_error);
+            destroy(vm);
+            return;
+        }
+        printk("keel: vm %s started: %lu MiB, kernel %s\n", vm->cfg.name, vm->cfg.memory_mib,
+               vm->cfg.kernel);
+        vmx_vcpu_run(&vm->vcpu);
+        enum vm_action action = report_end(vm);
+        exit_stats_print(&vm->vcpu.stats, vm->cfg.name, vm->vcpu.id);
+        if (action == VM_ACTION_PRESERVE) {
+            /* Keep its memory for inspection; only its CPU state is released. */
+            vmx_vcpu_destroy(&vm->vcpu);
+            printk("keel: vm %s preserved (%lu MiB kept)\n", vm->cfg.name, vm->cfg.memory_mib);
+            return;
+        }
+        destroy(vm);
+        if (action != VM_ACTION_RESTART)
+            return;
+        printk("keel: vm %s restarting (%s)\n", vm->cfg.name, action_name(action));
+    }
+}

@@ -1,0 +1,36 @@
+/* A virtual machine: its configuration, guest RAM, EPT, vCPU and devices, and
+ * the life cycle from config module to its end line. Boot CPU. */
+#ifndef KEEL_VM_VM_H
+#define KEEL_VM_VM_H
+
+#include <stdbool.h>
+#include "core/bootinfo.h"
+#include "dev/uart.h"
+#include "ept/ept.h"
+#include "ept/guest_mem.h"
+#include "vcpu/vcpu.h"
+#include "vm/config.h"
+
+struct vm {
+    struct vm_config cfg;
+    char cfg_path[CONFIG_PATH_MAX];
+    struct guest_mem mem;
+    struct ept ept;
+    struct vcpu vcpu;
+    struct uart uart;
+    unsigned shutdown_progress;     /* bytes of "Shutdown" seen on port 0x8900 */
+    bool prefix_output;             /* several VMs share the console */
+    bool at_line_start;
+};
+
+/* Guest console output: passes through, or prefixed "[name] " per line when
+ * several VMs share the console. */
+void vm_console_putc(struct vm *vm, char c);
+
+/* Build and run the VM a config module describes until it ends for good
+ * (following on_poweroff/on_reboot/on_crash). Never fails for the caller:
+ * every problem ends that VM with one line saying why. */
+void vm_run_from_config(const struct boot_info *bi, const struct boot_module *cfg,
+                        bool shared_console);
+
+#endif

@@ -1,0 +1,14 @@
+/* Build-time generator of struct offsets for NASM (compiled with -S only; the
+ * build extracts the "->NAME value" markers into asm_offsets.inc). */
+#include <stddef.h>
+#include "vcpu/guest_regs.h"
+
+#define DEFINE(name, value) __asm__ volatile("\n.ascii \"->" #name " %c0\"" ::"i"(value))
+#define GPR(r) DEFINE(GR_##r, offsetof(struct guest_regs, gpr[GPR_##r]))
+
+void asm_offsets(void);
+void asm_offsets(void)
+{
+    GPR(RAX); GPR(RCX); GPR(RDX); GPR(RBX); GPR(RBP); GPR(RSI); GPR(RDI);
+    GPR(R8); GPR(R9); GPR(R10); GPR(R11); GPR(R12); GPR(R13); GPR(R14); GPR(R15);
+}

@@ -1,0 +1,97 @@
+/* GDT with a 64-bit TSS, and an IDT whose exception handlers report and halt
+ * (boot CPU, once). Descriptor formats: SDM Vol. 3A 3.4.5, 6.14.1, 8.2.3. */
+#include <string.h>
+#include "lib/print.h"
+#include "vmx/cpu_tables.h"
+#include "vmx/x86.h"
+
+struct tss64 {
+    uint32_t reserved0;
+    uint64_t rsp[3];
+    uint64_t reserved1;
+    uint64_t ist[7];
+    uint64_t reserved2;
+    uint16_t reserved3, iomap_base;
+} __attribute__((packed));
+_Static_assert(sizeof(struct tss64) == 104, "64-bit TSS is 104 bytes");
+
+struct idt_gate {
+    uint16_t offset_lo, selector;
+    uint8_t ist, type_attr;
+    uint16_t offset_mid;
+    uint32_t offset_hi, reserved;
+};
+_Static_assert(sizeof(struct idt_gate) == 16, "64-bit IDT gate is 16 bytes");
+
+struct __attribute__((packed)) table_ptr {
+    uint16_t limit;
+    uint64_t base;
+};
+
+#define IST_CRITICAL 1      /* #DF, NMI, #MC run on their own stack */
+
+static uint64_t gdt[5] __attribute__((aligned(16)));
+static struct tss64 tss __attribute__((aligned(16)));
+static struct idt_gate idt[32] __attribute__((aligned(16)));
+static uint8_t critical_stack[8192] __attribute__((aligned(16)));
+extern const uint64_t exception_stubs[32];
+
+void cpu_tables_init(void)
+{
+    gdt[0] = 0;
+    gdt[1] = 0x00af9a000000ffffull;     /* 64-bit code, DPL 0 */
+    gdt[2] = 0x00cf92000000ffffull;     /* data, DPL 0 */
+    uint64_t base = (uintptr_t)&tss, limit = sizeof(tss) - 1;
+    gdt[3] = (limit & 0xffff) | ((base & 0xffffff) << 16) | (0x89ull << 40) |
+             (((limit >> 16) & 0xf) << 48) | (((base >> 24) & 0xff) << 56);
+    gdt[4] = base >> 32;
+    tss.ist[IST_CRITICAL - 1] = (uintptr_t)(critical_stack + sizeof(critical_stack));
+    tss.iomap_base = sizeof(tss);
+
+    for (unsigned v = 0; v < 32; v++) {
+        uint64_t h = exception_stubs[v];
+        idt[v] = (struct idt_gate){
+            .offset_lo = (uint16_t)h, .selector = SEL_CODE,
+            .ist = (v == EXC_DF || v == EXC_NMI || v == EXC_MC) ? IST_CRITICAL : 0,
+            .type_attr = 0x8e,          /* present, DPL 0, interrupt gate */
+            .offset_mid = (uint16_t)(h >> 16), .offset_hi = (uint32_t)(h >> 32) };
+    }
+
+    struct table_ptr g = { sizeof(gdt) - 1, (uintptr_t)gdt };
+    struct table_ptr i = { sizeof(idt) - 1, (uintptr_t)idt };
+    __asm__ volatile("lgdt %0\n\t"
+                     "pushq %1\n\t"
+                     "leaq 1f(%%rip), %%rax\n\t"
+                     "pushq %%rax\n\t"
+                     "lretq\n"
+                     "1:\n\t"
+                     "mov %2, %%ax\n\t"
+                     "mov %%ax, %%ds\n\t"
+                     "mov %%ax, %%es\n\t"
+                     "mov %%ax, %%ss\n\t"
+                     "ltr %w3\n\t"
+                     "lidt %4"
+                     :
+                     : "m"(g), "i"(SEL_CODE), "i"(SEL_DATA), "r"(SEL_TSS), "m"(i)
+                     : "rax", "memory");
+}
+
+struct cpu_tables_info cpu_tables(void)
+{
+    return (struct cpu_tables_info){ (uintptr_t)gdt, (uintptr_t)idt, (uintptr_t)&tss };
+}
+
+void exception_handler(struct exception_frame *f)
+{
+    if (f->vector == EXC_NMI)       /* an NMI in root mode is not a bug: carry on */
+        return;
+    printk("\nkeel: PANIC: exception %lu error 0x%lx at rip %016lx\n", f->vector, f->error, f->rip);
+    printk("rax %016lx rbx %016lx rcx %016lx rdx %016lx\n", f->rax, f->rbx, f->rcx, f->rdx);
+    printk("rsi %016lx rdi %016lx rbp %016lx rsp %016lx\n", f->rsi, f->rdi, f->rbp, f->rsp);
+    printk("r8  %016lx r9  %016lx r10 %016lx r11 %016lx\n", f->r8, f->r9, f->r10, f->r11);
+    printk("r12 %016lx r13 %016lx r14 %016lx r15 %016lx\n", f->r12, f->r13, f->r14, f->r15);
+    printk("cr0 %016lx cr2 %016lx cr3 %016lx cr4 %016lx rflags %08lx cs %lx\n",
+           read_cr0(), read_cr2(), read_cr3(), read_cr4(), f->rflags, f->cs);
+    printk("keel: halted\n");
+    halt_forever();
+}

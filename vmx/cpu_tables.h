@@ -1,0 +1,28 @@
+/* Keel's GDT, TSS and IDT for the boot CPU, and the exception frame. */
+#ifndef KEEL_VMX_CPU_TABLES_H
+#define KEEL_VMX_CPU_TABLES_H
+
+#include <stdint.h>
+
+#define SEL_CODE 0x08
+#define SEL_DATA 0x10
+#define SEL_TSS  0x18
+
+struct cpu_tables_info {
+    uint64_t gdt_base, idt_base, tss_base;
+};
+
+void cpu_tables_init(void);
+struct cpu_tables_info cpu_tables(void);
+
+/* Saved by exception.asm in this order (lowest address first). */
+struct exception_frame {
+    uint64_t r15, r14, r13, r12, r11, r10, r9, r8;
+    uint64_t rbp, rdi, rsi, rdx, rcx, rbx, rax;
+    uint64_t vector, error;
+    uint64_t rip, cs, rflags, rsp, ss;
+};
+
+void exception_handler(struct exception_frame *f);
+
+#endif

@@ -1,0 +1,10 @@
+/* Keel's own page tables: identity map of physical memory, W^X for its image. */
+#ifndef KEEL_VMX_PAGING_H
+#define KEEL_VMX_PAGING_H
+
+#include "core/bootinfo.h"
+
+/* Build and load the final host page tables; returns 0 or -1 when out of memory. */
+int host_paging_init(const struct boot_info *bi);
+
+#endif

@@ -1,0 +1,151 @@
+/* The vCPU run loop and the vendor side of the neutral vCPU interface:
+ * register access, instruction skipping, event injection. Root mode. */
+#include <stdarg.h>
+#include "lib/print.h"
+#include "vcpu/vcpu.h"
+#include "vmx/exit.h"
+#include "vmx/vmcs.h"
+#include "vmx/vmcs_fields.h"
+#include "vmx/vmx_defs.h"
+#include "vmx/vmx_insn.h"
+#include "vmx/x86.h"
+
+uint64_t vmx_gpr_read(struct vcpu *v, unsigned gpr)
+{
+    return gpr == GPR_RSP ? vmread(VMCS_GUEST_RSP) : v->regs.gpr[gpr & 15];
+}
+
+void vmx_gpr_write(struct vcpu *v, unsigned gpr, uint64_t val)
+{
+    if (gpr == GPR_RSP)
+        vmwrite(VMCS_GUEST_RSP, val);
+    else
+        v->regs.gpr[gpr & 15] = val;
+}
+
+void vmx_skip_instruction(struct vcpu *v)
+{
+    (void)v;
+    vmwrite(VMCS_GUEST_RIP, vmread(VMCS_GUEST_RIP) + vmread(VMCS_EXIT_INSTRUCTION_LEN));
+    uint64_t intr = vmread(VMCS_GUEST_INTERRUPTIBILITY);
+    if (intr & (INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS))
+        vmwrite(VMCS_GUEST_INTERRUPTIBILITY, intr & ~(uint64_t)(INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS));
+}
+
+static const uint16_t state_field[] = {
+    [VREG_RIP] = VMCS_GUEST_RIP,
+    [VREG_RSP] = VMCS_GUEST_RSP,
+    [VREG_RFLAGS] = VMCS_GUEST_RFLAGS,
+    [VREG_CR0] = VMCS_CR0_READ_SHADOW,
+    [VREG_CR3] = VMCS_GUEST_CR3,
+    [VREG_CR4] = VMCS_CR4_READ_SHADOW,
+    [VREG_EFER] = VMCS_GUEST_IA32_EFER,
+    [VREG_PAT] = VMCS_GUEST_IA32_PAT,
+    [VREG_SYSENTER_CS] = VMCS_GUEST_SYSENTER_CS,
+    [VREG_SYSENTER_ESP] = VMCS_GUEST_SYSENTER_ESP,
+    [VREG_SYSENTER_EIP] = VMCS_GUEST_SYSENTER_EIP,
+    [VREG_FS_BASE] = VMCS_GUEST_FS_BASE,
+    [VREG_GS_BASE] = VMCS_GUEST_GS_BASE,
+    [VREG_TSC_OFFSET] = VMCS_TSC_OFFSET,
+};
+
+uint64_t vcpu_get(struct vcpu *v, enum vcpu_state_reg r)
+{
+    (void)v;
+    if (r == VREG_CR0 || r == VREG_CR4) {
+        /* Guest view: owned bits from the real register, masked ones from the shadow. */
+        uint64_t mask = r == VREG_CR0 ? vmx_host.cr0_guest_mask : vmx_host.cr4_guest_mask;
+        uint64_t real = vmread(r == VREG_CR0 ? VMCS_GUEST_CR0 : VMCS_GUEST_CR4);
+        return (real & ~mask) | (vmread(state_field[r]) & mask);
+    }
+    return vmread(state_field[r]);
+}
+
+/* Plain stores; CR0/CR4 and EFER semantics are the callers' (cr_access.c, msr.c). */
+void vcpu_set(struct vcpu *v, enum vcpu_state_reg r, uint64_t val)
+{
+    (void)v;
+    vmwrite(state_field[r], val);
+}
+
+unsigned vcpu_cpl(struct vcpu *v)
+{
+    (void)v;
+    /* SS.DPL is the CPL (SDM Vol. 3C 27.3.1.5 note on CPL). */
+    return (vmread(VMCS_GUEST_SS_AR) >> 5) & 3;
+}
+
+void vcpu_inject_exception(struct vcpu *v, unsigned vector, bool has_error, uint32_t error)
+{
+    (void)v;
+    /* No error code is delivered in real mode (SDM Vol. 3C 27.2.1.3). */
+    if (!(vmread(VMCS_CR0_READ_SHADOW) & CR0_PE))
+        has_error = false;
+    uint32_t info = vector | INTR_TYPE_HW_EXCEPTION | INTR_INFO_VALID;
+    if (has_error) {
+        info |= INTR_INFO_DELIVER_ERROR;
+        vmwrite(VMCS_ENTRY_EXCEPTION_ERROR, error);
+    }
+    vmwrite(VMCS_ENTRY_INTR_INFO, info);
+}
+
+void vcpu_end(struct vcpu *v, enum vcpu_end how, const char *fmt, ...)
+{
+    if (v->end != VCPU_RUNNING)
+        return;         /* the first reason wins */
+    v->end = how;
+    v->end_reason[0] = '\0';
+    if (fmt) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(v->end_reason, sizeof(v->end_reason), fmt, ap);
+        va_end(ap);
+    }
+}
+
+/* An exit that interrupted event delivery must deliver that event again
+ * (SDM Vol. 3C 28.2.4), unless the handler queued an event of its own. */
+static void redeliver_interrupted_event(void)
+{
+    uint32_t idt = (uint32_t)vmread(VMCS_IDT_VECTORING_INFO);
+    if (!(idt & INTR_INFO_VALID) || (vmread(VMCS_ENTRY_INTR_INFO) & INTR_INFO_VALID))
+        return;
+    vmwrite(VMCS_ENTRY_INTR_INFO, idt & ~(1u << 12));   /* bit 12 is not an entry field */
+    if (idt & INTR_INFO_DELIVER_ERROR)
+        vmwrite(VMCS_ENTRY_EXCEPTION_ERROR, vmread(VMCS_IDT_VECTORING_ERROR));
+    vmwrite(VMCS_ENTRY_INSTRUCTION_LEN, vmread(VMCS_EXIT_INSTRUCTION_LEN));
+}
+
+void vmx_vcpu_run(struct vcpu *v)
+{
+    uint64_t t_exit = 0;
+    unsigned reason = EXIT_STATS_SLOTS - 1;
+    while (v->end == VCPU_RUNNING) {
+        if (v->xcr0 != vmx_host.current_xcr0 && vmx_host.xcr0_supported) {
+            xsetbv(0, v->xcr0);
+            vmx_host.current_xcr0 = v->xcr0;
+        }
+        if (t_exit)
+            exit_stats_add(&v->stats, reason, rdtsc() - t_exit);
+        int failed = vmx_enter(&v->regs, v->launched);
+        t_exit = rdtsc();
+        if (failed) {
+            vcpu_end(v, END_ERROR, "VM entry failed: VM-instruction error %lu",
+                     vmread(VMCS_INSTRUCTION_ERROR));
+            break;
+        }
+        v->launched = true;
+        uint32_t full = (uint32_t)vmread(VMCS_EXIT_REASON);
+        reason = EXIT_REASON_BASIC(full);
+        if (full & EXIT_REASON_ENTRY_FAILURE) {
+            vcpu_end(v, END_ERROR, "VM entry failed: %s (exit qualification %lu)",
+                     exit_reason_name(reason), vmread(VMCS_EXIT_QUALIFICATION));
+            break;
+        }
+        vmx_handle_exit(v, reason);
+        if (v->end == VCPU_RUNNING)
+            redeliver_interrupted_event();
+    }
+    if (t_exit)
+        exit_stats_add(&v->stats, reason, rdtsc() - t_exit);
+}

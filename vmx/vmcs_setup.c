@@ -1,0 +1,155 @@
+/* Building a vCPU's VMCS: controls, host state, and the architectural start
+ * state of a Multiboot guest (SDM Vol. 3C ch. 25, 27.2-27.3). Root mode. */
+#include <string.h>
+#include "core/palloc.h"
+#include "vcpu/vcpu.h"
+#include "vmx/cpu_tables.h"
+#include "vmx/msr_index.h"
+#include "vmx/vmcs.h"
+#include "vmx/vmcs_fields.h"
+#include "vmx/vmx_cpu.h"
+#include "vmx/vmx_defs.h"
+#include "vmx/vmx_insn.h"
+#include "vmx/x86.h"
+
+#define PAT_POWER_ON_DEFAULT 0x0007040600070406ull   /* SDM Vol. 3A 12.12.4 */
+#define DR7_INIT             0x400ull
+
+extern char vmx_exit_stub[];
+
+static void write_controls(uint64_t eptp, uint16_t vpid)
+{
+    const struct vmx_controls *c = &vmx_host.ctl;
+    vmwrite(VMCS_PIN_CONTROLS, c->pin);
+    vmwrite(VMCS_PROC_CONTROLS, c->proc);
+    vmwrite(VMCS_PROC_CONTROLS2, c->proc2);
+    vmwrite(VMCS_EXIT_CONTROLS, c->exit);
+    vmwrite(VMCS_ENTRY_CONTROLS, c->entry);
+    /* #DB and #AC are intercepted so a guest cannot wedge the CPU in an
+     * endless chain of them (CVE-2015-5307, CVE-2015-8104). */
+    vmwrite(VMCS_EXCEPTION_BITMAP, (1u << EXC_DB) | (1u << EXC_AC));
+    vmwrite(VMCS_PF_ERROR_MASK, 0);
+    vmwrite(VMCS_PF_ERROR_MATCH, 0);
+    vmwrite(VMCS_CR3_TARGET_COUNT, 0);
+    vmwrite(VMCS_EXIT_MSR_STORE_COUNT, 0);
+    vmwrite(VMCS_EXIT_MSR_LOAD_COUNT, 0);
+    vmwrite(VMCS_ENTRY_MSR_LOAD_COUNT, 0);
+    vmwrite(VMCS_ENTRY_INTR_INFO, 0);
+    vmwrite(VMCS_TSC_OFFSET, 0);
+    vmwrite(VMCS_EPT_POINTER, eptp);
+    vmwrite(VMCS_VPID, vpid);
+    vmwrite(VMCS_CR0_MASK, vmx_host.cr0_guest_mask);
+    vmwrite(VMCS_CR4_MASK, vmx_host.cr4_guest_mask);
+    vmwrite(VMCS_LINK_POINTER, ~0ull);
+}
+
+static void write_host_state(void)
+{
+    struct cpu_tables_info t = cpu_tables();
+    vmwrite(VMCS_HOST_CR0, read_cr0());
+    vmwrite(VMCS_HOST_CR3, read_cr3());
+    vmwrite(VMCS_HOST_CR4, read_cr4());
+    vmwrite(VMCS_HOST_CS_SEL, SEL_CODE);
+    vmwrite(VMCS_HOST_SS_SEL, SEL_DATA);
+    vmwrite(VMCS_HOST_DS_SEL, SEL_DATA);
+    vmwrite(VMCS_HOST_ES_SEL, SEL_DATA);
+    vmwrite(VMCS_HOST_FS_SEL, 0);
+    vmwrite(VMCS_HOST_GS_SEL, 0);
+    vmwrite(VMCS_HOST_TR_SEL, SEL_TSS);
+    vmwrite(VMCS_HOST_FS_BASE, 0);
+    vmwrite(VMCS_HOST_GS_BASE, 0);
+    vmwrite(VMCS_HOST_TR_BASE, t.tss_base);
+    vmwrite(VMCS_HOST_GDTR_BASE, t.gdt_base);
+    vmwrite(VMCS_HOST_IDTR_BASE, t.idt_base);
+    vmwrite(VMCS_HOST_SYSENTER_CS, 0);
+    vmwrite(VMCS_HOST_SYSENTER_ESP, 0);
+    vmwrite(VMCS_HOST_SYSENTER_EIP, 0);
+    vmwrite(VMCS_HOST_IA32_PAT, rdmsr(MSR_IA32_PAT));
+    vmwrite(VMCS_HOST_IA32_EFER, rdmsr(MSR_IA32_EFER));
+    vmwrite(VMCS_HOST_RIP, (uintptr_t)vmx_exit_stub);
+}
+
+static void write_segment(unsigned sel_field, uint16_t sel, uint64_t base, uint32_t limit, uint32_t ar)
+{
+    /* Selector, base, limit and AR fields of one register are laid out at
+     * fixed distances from the selector's encoding (SDM Vol. 3D B.1.2-B.4.3). */
+    unsigned idx = (sel_field - VMCS_GUEST_ES_SEL);
+    vmwrite(sel_field, sel);
+    vmwrite(VMCS_GUEST_ES_BASE + idx, base);
+    vmwrite(VMCS_GUEST_ES_LIMIT + idx, limit);
+    vmwrite(VMCS_GUEST_ES_AR + idx, ar);
+}
+
+/* The state QEMU and GRUB hand a Multiboot kernel: flat 4 GiB segments,
+ * 32-bit protected mode, paging and interrupts off (Multiboot 0.6.96 3.2). */
+static void write_guest_protected_flat(uint64_t rip)
+{
+    const uint32_t data_ar = AR_TYPE_DATA_RW_ACCESSED | AR_S | AR_PRESENT | AR_DB | AR_G;
+    const uint32_t code_ar = AR_TYPE_CODE_RX_ACCESSED | AR_S | AR_PRESENT | AR_DB | AR_G;
+    write_segment(VMCS_GUEST_CS_SEL, 0x08, 0, 0xffffffff, code_ar);
+    write_segment(VMCS_GUEST_SS_SEL, 0x10, 0, 0xffffffff, data_ar);
+    write_segment(VMCS_GUEST_DS_SEL, 0x10, 0, 0xffffffff, data_ar);
+    write_segment(VMCS_GUEST_ES_SEL, 0x10, 0, 0xffffffff, data_ar);
+    write_segment(VMCS_GUEST_FS_SEL, 0x10, 0, 0xffffffff, data_ar);
+    write_segment(VMCS_GUEST_GS_SEL, 0x10, 0, 0xffffffff, data_ar);
+    write_segment(VMCS_GUEST_LDTR_SEL, 0, 0, 0, AR_UNUSABLE);
+    write_segment(VMCS_GUEST_TR_SEL, 0, 0, 0x67, AR_TYPE_TSS32_BUSY | AR_PRESENT);
+    vmwrite(VMCS_GUEST_GDTR_BASE, 0);
+    vmwrite(VMCS_GUEST_GDTR_LIMIT, 0);
+    vmwrite(VMCS_GUEST_IDTR_BASE, 0);
+    vmwrite(VMCS_GUEST_IDTR_LIMIT, 0);
+
+    uint64_t cr0 = CR0_PE | CR0_ET;
+    vmwrite(VMCS_CR0_READ_SHADOW, cr0);
+    vmwrite(VMCS_GUEST_CR0, vmx_guest_cr0(cr0));
+    vmwrite(VMCS_CR4_READ_SHADOW, 0);
+    vmwrite(VMCS_GUEST_CR4, vmx_guest_cr4(0));
+    vmwrite(VMCS_GUEST_CR3, 0);
+    vmwrite(VMCS_GUEST_DR7, DR7_INIT);
+    vmwrite(VMCS_GUEST_RSP, 0);
+    vmwrite(VMCS_GUEST_RIP, rip);
+    vmwrite(VMCS_GUEST_RFLAGS, RFLAGS_RESERVED1);
+    vmwrite(VMCS_GUEST_PENDING_DBG, 0);
+    vmwrite(VMCS_GUEST_INTERRUPTIBILITY, 0);
+    vmwrite(VMCS_GUEST_ACTIVITY_STATE, ACTIVITY_ACTIVE);
+    vmwrite(VMCS_GUEST_IA32_DEBUGCTL, 0);
+    vmwrite(VMCS_GUEST_IA32_PAT, PAT_POWER_ON_DEFAULT);
+    vmwrite(VMCS_GUEST_IA32_EFER, 0);
+    vmwrite(VMCS_GUEST_SYSENTER_CS, 0);
+    vmwrite(VMCS_GUEST_SYSENTER_ESP, 0);
+    vmwrite(VMCS_GUEST_SYSENTER_EIP, 0);
+}
+
+int vmx_vcpu_create(struct vcpu *v, uint64_t eptp, uint64_t start_rip)
+{
+    uint64_t vmcs = palloc_page();
+    if (!vmcs)
+        return -1;
+    *(uint32_t *)(uintptr_t)vmcs = vmx_host.vmcs_revision;
+    if (vmclear(vmcs) || vmptrld(vmcs)) {
+        palloc_free(vmcs, 1);
+        return -1;
+    }
+    v->vmcs_phys = vmcs;
+    v->launched = false;
+    v->xcr0 = 1;
+    write_controls(eptp, v->vpid);
+    write_host_state();
+    write_guest_protected_flat(start_rip);
+    /* This VPID may have tagged translations of an earlier VM. */
+    invvpid(vmx_host.ctl.invvpid_single ? INVVPID_SINGLE_CONTEXT : INVVPID_ALL_CONTEXT, v->vpid);
+    if (vmx_host.ctl.invept_single)
+        invept(INVEPT_SINGLE_CONTEXT, eptp);
+    else
+        invept(INVEPT_ALL_CONTEXT, 0);
+    return 0;
+}
+
+void vmx_vcpu_destroy(struct vcpu *v)
+{
+    if (!v->vmcs_phys)
+        return;
+    vmclear(v->vmcs_phys);
+    palloc_free(v->vmcs_phys, 1);
+    v->vmcs_phys = 0;
+}
