@@ -3,6 +3,7 @@
 #include <string.h>
 #include "core/bootinfo.h"
 #include "core/console.h"
+#include "core/legacy_pic.h"
 #include "core/palloc.h"
 #include "core/power.h"
 #include "lib/print.h"
@@ -51,6 +52,7 @@ void keel_main(uint32_t magic, uint64_t info)
     }
 
     cpu_tables_init();
+    legacy_pic_mask_all();      /* firmware leaves the PIT's IRQ 0 running */
     palloc_init(&boot_info);
     if (host_paging_init(&boot_info)) {
         printk("keel: out of memory building host page tables\n");

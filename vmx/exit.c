@@ -1,5 +1,6 @@
 /* VM-exit dispatch: a static table indexed by basic exit reason turns raw VMX
  * exits into calls on neutral vCPU, policy and device code. Root mode. */
+#include "core/legacy_pic.h"
 #include "dev/io_bus.h"
 #include "vcpu/cpuid.h"
 #include "vcpu/hypercall.h"
@@ -140,7 +141,10 @@ static void exit_exception_nmi(struct vcpu *v)
 
 static void exit_external_interrupt(struct vcpu *v)
 {
-    (void)v;    /* acknowledged on exit; Keel enables no interrupt sources yet */
+    (void)v;
+    /* Acknowledged on exit. Keel masks every host interrupt source, so this is
+     * one already pending at boot: end it so the PIC does not stay blocked. */
+    legacy_pic_eoi();
 }
 
 static void exit_ept_violation(struct vcpu *v)

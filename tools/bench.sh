@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Exit-cost benchmark: the bench guest times N round trips of CPUID, an
+# emulated port read and VMCALL with RDTSC; Keel prints its own cycles per
+# exit reason when the VM ends. Under Bochs, cycles are instructions, so the
+# figures repeat exactly.
+#
+#   tools/bench.sh [N]        (default N=10000)
+set -uo pipefail
+cd "$(dirname "$0")/.."
+tools/setup.sh || exit 1
+build=${KEEL_BUILD:-$PWD/build}
+cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null || exit 1
+cmake --build "$build" -j"$(nproc)" >/dev/null || { cmake --build "$build"; exit 1; }
+n=${1:-10000}
+work=$build/bench
+mkdir -p "$work"
+sed "s/^cmdline *=.*/cmdline = \"n=$n\"/" "$build/guests/bench.cfg" > "$work/bench.cfg"
+tools/mkiso.sh -o "$work/bench.iso" -k "$build/keel.elf" -d "$build/guests" "$work/bench.cfg" >/dev/null
+KEEL_BOCHS_IPS=200000000 tools/run-bochs.sh "$work/bench.iso" "$work/serial.log" 600 || exit 1
+tr -d '\r' < "$work/serial.log" | grep -aE '^(bench:|keel: vm bench|keel:   )'
