@@ -4,6 +4,7 @@
 #include "dev/uart.h"
 #include "dev/uart_regs.h"
 #include "vm/vm.h"
+#include "vmx/x86.h"
 
 void uart_reset(struct uart *u)
 {
@@ -18,11 +19,19 @@ static void rx_push(struct uart *u, uint8_t c)
     u->rx_count++;
 }
 
-/* Input typed at Keel's console reaches the guest when it looks for it. */
+/* Input typed at Keel's console reaches the guest when it looks for it. A
+ * physical port read costs about a microsecond, and guests read LSR in tight
+ * loops while sending, so the console is polled at most once per interval. */
+#define CONSOLE_POLL_INTERVAL_CYCLES 100000
+
 static void poll_console(struct uart *u)
 {
     if (u->rx_count || (u->mcr & UART_MCR_LOOP))
         return;
+    uint64_t now = rdtsc();
+    if (now - u->last_console_poll < CONSOLE_POLL_INTERVAL_CYCLES)
+        return;
+    u->last_console_poll = now;
     int c = console_getc();
     if (c >= 0)
         rx_push(u, (uint8_t)c);

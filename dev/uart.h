@@ -16,6 +16,7 @@ struct uart {
     bool thri_pending;          /* "THR empty" interrupt condition not yet read */
     uint8_t rx[UART_RX_FIFO];
     unsigned rx_head, rx_count;
+    uint64_t last_console_poll;     /* TSC of the last look at Keel's console */
 };
 
 void uart_reset(struct uart *u);
