@@ -7,10 +7,8 @@
 #   tools/bench.sh [N]        (default N=10000)
 set -uo pipefail
 cd "$(dirname "$0")/.."
-tools/setup.sh || exit 1
+tools/build.sh || exit 1
 build=${KEEL_BUILD:-$PWD/build}
-cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null || exit 1
-cmake --build "$build" -j"$(nproc)" >/dev/null || { cmake --build "$build"; exit 1; }
 n=${1:-10000}
 work=$build/bench
 mkdir -p "$work"

@@ -7,4 +7,4 @@ set -euo pipefail
 iso=${1:?usage: $0 ISO [qemu args...]}
 shift
 exec qemu-system-x86_64 -enable-kvm -cpu host,+vmx -m "${KEEL_QEMU_MEGS:-1024}" \
-  -display none -no-reboot -serial stdio -monitor none -cdrom "$iso" "$@"
+  -display none -no-reboot -nic none -serial stdio -monitor none -cdrom "$iso" "$@"

@@ -6,10 +6,8 @@
 #   tools/run.sh [ISO]        default ISO: build/keel-demo.iso
 set -uo pipefail
 cd "$(dirname "$0")/.."
-tools/setup.sh || exit 1
+tools/build.sh || exit 1
 build=${KEEL_BUILD:-$PWD/build}
-cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null || exit 1
-cmake --build "$build" -j"$(nproc)" >/dev/null || { cmake --build "$build"; exit 1; }
 iso=${1:-$build/keel-demo.iso}
 
 if tools/kvm-vmx.sh; then

@@ -5,10 +5,8 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
-tools/setup.sh
-build=${KEEL_BUILD:-$root/build}
-cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null || exit 1
-cmake --build "$build" -j"$(nproc)" >/dev/null || { cmake --build "$build"; exit 1; }
+tools/build.sh || exit 1
+build=${KEEL_BUILD:-$PWD/build}
 
 out=$build/test-results
 rm -rf "$out" && mkdir -p "$out"
@@ -71,7 +69,7 @@ check_scenarios tests/configs/scenarios.txt
 
 # --- 3. no VT-x: QEMU TCG must show the refusal line and power off by itself --
 echo "== VT-x refusal under QEMU TCG"
-timeout -s KILL 120 qemu-system-x86_64 -machine accel=tcg -m 256 -display none -no-reboot \
+timeout -s KILL 120 qemu-system-x86_64 -machine accel=tcg -m 256 -display none -no-reboot -nic none \
   -cdrom "$build/keel-demo.iso" -serial "file:$out/qemu-serial.log" -monitor none \
   > "$out/qemu.txt" 2>&1
 rc=$?
