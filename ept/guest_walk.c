@@ -2,7 +2,6 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <string.h>
 #include "ept/guest_walk.h"
 
 /* Control-register and EFER bits this walker reads (private copies: the
@@ -82,14 +81,15 @@ static bool read_entry(const struct guest_mem *gm, uint64_t gpa, unsigned size, 
     return true;
 }
 
-/* Fold one present entry's R/W, U/S and (with NXE) XD into the walk. */
-static void accumulate(struct walk *w, uint64_t e, bool has_xd)
+/* Fold one present entry's R/W, U/S and (with NXE) XD into the walk; a
+ * 32-bit paging entry is read zero-extended, so it never has XD. */
+static void accumulate(struct walk *w, uint64_t e)
 {
     if (!(e & GW_PTE_RW))
         w->writable = false;
     if (!(e & GW_PTE_US))
         w->user = false;
-    if (has_xd && w->nxe && (e & GW_PTE_XD))
+    if (w->nxe && (e & GW_PTE_XD))
         w->xd = true;
 }
 
@@ -127,7 +127,7 @@ static int walk_long(struct walk *w, uint64_t table, unsigned level, bool pae,
         if (e & r)
             return fail_pf(fault, w->linear, w->pfec | WALK_PFEC_P | WALK_PFEC_RSVD);
 
-        accumulate(w, e, true);
+        accumulate(w, e);
         if (leaf) {
             uint64_t offset = bits(shift - 1, 0);
             *out = (e & addr_mask & ~offset) | (w->linear & offset);
@@ -172,20 +172,20 @@ static int walk_32(struct walk *w, uint64_t cr3, bool pse, uint64_t *out, struct
         unsigned m = w->m < 40 ? w->m : 40;
         if (e & bits(21, m - 19))
             return fail_pf(fault, w->linear, w->pfec | WALK_PFEC_P | WALK_PFEC_RSVD);
-        accumulate(w, e, false);
+        accumulate(w, e);
         uint64_t base = (e & bits(31, 22)) | ((e & bits(m - 20, 13)) << 19);
         *out = base | (w->linear & bits(21, 0));
         return 0;
     }
 
     /* 4 KiB page table: no reserved bits in this PDE or in the PTE. */
-    accumulate(w, e, false);
+    accumulate(w, e);
     entry_gpa = (e & bits(31, 12)) + ((w->linear >> 12) & 1023) * 4;
     if (!read_entry(w->gm, entry_gpa, 4, &e))
         return fail_ram(fault, w->linear, entry_gpa);
     if (!(e & GW_PTE_P))
         return fail_pf(fault, w->linear, w->pfec);
-    accumulate(w, e, false);
+    accumulate(w, e);
     *out = (e & bits(31, 12)) | (w->linear & 0xfff);
     return 0;
 }

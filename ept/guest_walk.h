@@ -107,8 +107,12 @@ int guest_walk(const struct guest_mem *gm, const struct guest_paging *p, uint64_
 /* Copy between guest linear memory and a host buffer, page by page (a range
  * may cross pages with different mappings, and wraps at 4 GiB without 4-level
  * paging).  Every page is translated and checked before any byte moves, so a
- * failure leaves dst / guest memory untouched (unless the guest rewrites its
- * tables concurrently with a write).  0, or -1 with *fault (may be NULL). */
+ * failure leaves dst / guest memory untouched.  Pages are translated again
+ * just before their bytes move: if the tables change in between (another
+ * vCPU, or a write that lands in the guest's own page tables), the copy may
+ * stop part-way with -1.  guest_linear_write always adds WALK_WRITE to
+ * `access`; a read given WALK_WRITE is checked as a write (read-modify-write).
+ * len 0 succeeds without translating.  0, or -1 with *fault (may be NULL). */
 int guest_linear_read(const struct guest_mem *gm, const struct guest_paging *p, uint64_t linear,
                       void *dst, size_t len, unsigned access, struct walk_fault *fault);
 int guest_linear_write(const struct guest_mem *gm, const struct guest_paging *p, uint64_t linear,

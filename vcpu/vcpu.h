@@ -64,6 +64,8 @@ unsigned vcpu_cpl(struct vcpu *v);
 /* Queue a hardware exception for delivery at the next entry; the faulting
  * instruction is not skipped. */
 void vcpu_inject_exception(struct vcpu *v, unsigned vector, bool has_error, uint32_t error);
+/* #PF with CR2 = linear and the given error code. */
+void vcpu_inject_page_fault(struct vcpu *v, uint64_t linear, uint32_t error);
 static inline void vcpu_inject_gp(struct vcpu *v) { vcpu_inject_exception(v, 13, true, 0); }
 static inline void vcpu_inject_ud(struct vcpu *v) { vcpu_inject_exception(v, 6, false, 0); }
 

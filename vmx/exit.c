@@ -5,6 +5,7 @@
 #include "vcpu/cpuid.h"
 #include "vcpu/hypercall.h"
 #include "vcpu/msr.h"
+#include "vcpu/string_io.h"
 #include "vcpu/xcr.h"
 #include "vm/vm.h"
 #include "vmx/exit.h"
@@ -27,12 +28,41 @@ static void exit_cpuid(struct vcpu *v)
     vmx_skip_instruction(v);
 }
 
+/* INS/OUTS: address size and segment come from the VM-exit instruction
+ * information (SDM Vol. 3C 28.2.5, Table 28-8), which IA32_VMX_BASIC[54]
+ * guarantees for these exits; without it, CS decides and DS is assumed. */
+static void exit_string_io(struct vcpu *v, uint64_t q)
+{
+    struct string_io op = {
+        .port = IO_QUAL_PORT(q), .size = IO_QUAL_SIZE(q),
+        .in = (q & IO_QUAL_IN) != 0, .rep = (q & IO_QUAL_REP) != 0,
+    };
+    unsigned seg = 3;   /* DS */
+    if (vmx_host.caps.basic & VMX_BASIC_INS_OUTS_INFO) {
+        uint32_t info = (uint32_t)vmread(VMCS_EXIT_INSTRUCTION_INFO);
+        op.addr_bits = 16u << ((info >> 7) & 7);
+        seg = (info >> 15) & 7;
+    } else {
+        uint32_t cs_ar = (uint32_t)vmread(VMCS_GUEST_CS_AR);
+        op.addr_bits = (cs_ar & AR_L) ? 64 : (cs_ar & AR_DB) ? 32 : 16;
+    }
+    if (op.in || seg > 5)
+        seg = 0;        /* INS always writes through ES */
+    op.seg_base = vmread(VMCS_GUEST_ES_BASE + 2 * seg);
+    if (op.addr_bits > 64) {
+        vcpu_end(v, END_ERROR, "string I/O with an invalid address size");
+        return;
+    }
+    if (string_io_emulate(v, &op) == STRING_IO_DONE)
+        vmx_skip_instruction(v);
+}
+
 static void exit_io(struct vcpu *v)
 {
     uint64_t q = vmread(VMCS_EXIT_QUALIFICATION);
     unsigned size = IO_QUAL_SIZE(q);
     if (q & IO_QUAL_STRING) {
-        vcpu_end(v, END_ERROR, "string I/O (INS/OUTS) on port 0x%x is not emulated", IO_QUAL_PORT(q));
+        exit_string_io(v, q);
         return;
     }
     uint64_t *rax = &v->regs.gpr[GPR_RAX];

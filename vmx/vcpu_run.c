@@ -89,6 +89,14 @@ void vcpu_inject_exception(struct vcpu *v, unsigned vector, bool has_error, uint
     vmwrite(VMCS_ENTRY_INTR_INFO, info);
 }
 
+void vcpu_inject_page_fault(struct vcpu *v, uint64_t linear, uint32_t error)
+{
+    /* CR2 is not in the VMCS and Keel never takes page faults itself, so the
+     * register holds the guest's value: set it as delivery of #PF would. */
+    write_cr2(linear);
+    vcpu_inject_exception(v, EXC_PF, true, error);
+}
+
 void vcpu_end(struct vcpu *v, enum vcpu_end how, const char *fmt, ...)
 {
     if (v->end != VCPU_RUNNING)

@@ -8,6 +8,7 @@
 #define VMX_BASIC_REGION_SIZE(v)    ((uint32_t)((v) >> 32) & 0x1fffu)
 #define VMX_BASIC_ADDR32            (1ull << 48)
 #define VMX_BASIC_MEMTYPE(v)        ((unsigned)((v) >> 50) & 0xfu)
+#define VMX_BASIC_INS_OUTS_INFO     (1ull << 54)
 #define VMX_BASIC_TRUE_CTLS         (1ull << 55)
 #define VMX_MEMTYPE_WB              6
 
