@@ -3,9 +3,11 @@
 #include <string.h>
 #include "core/bootinfo.h"
 #include "core/console.h"
+#include "core/host_apic.h"
 #include "core/legacy_pic.h"
 #include "core/palloc.h"
 #include "core/power.h"
+#include "core/tsc.h"
 #include "lib/print.h"
 #include "vcpu/cpuid.h"
 #include "vm/vm.h"
@@ -59,6 +61,8 @@ void keel_main(uint32_t magic, uint64_t info)
         machine_power_off(&boot_info);
     }
     printk("keel: %lu MiB free for guests\n", (palloc_free_pages() * PAGE_SIZE) >> 20);
+    tsc_calibrate();
+    host_apic_init();
 
     char reason[128];
     if (vmx_cpu_init(reason, sizeof(reason))) {

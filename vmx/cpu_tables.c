@@ -1,6 +1,7 @@
 /* GDT with a 64-bit TSS, and an IDT whose exception handlers report and halt
  * (boot CPU, once). Descriptor formats: SDM Vol. 3A 3.4.5, 6.14.1, 8.2.3. */
 #include <string.h>
+#include "core/host_apic.h"
 #include "lib/print.h"
 #include "vmx/cpu_tables.h"
 #include "vmx/x86.h"
@@ -32,9 +33,18 @@ struct __attribute__((packed)) table_ptr {
 
 static uint64_t gdt[5] __attribute__((aligned(16)));
 static struct tss64 tss __attribute__((aligned(16)));
-static struct idt_gate idt[32] __attribute__((aligned(16)));
+static struct idt_gate idt[256] __attribute__((aligned(16)));
 static uint8_t critical_stack[8192] __attribute__((aligned(16)));
 extern const uint64_t exception_stubs[32];
+extern char host_interrupt_stub[], host_spurious_stub[];
+
+static struct idt_gate interrupt_gate(uint64_t handler, uint8_t ist)
+{
+    return (struct idt_gate){
+        .offset_lo = (uint16_t)handler, .selector = SEL_CODE, .ist = ist,
+        .type_attr = 0x8e,          /* present, DPL 0, interrupt gate */
+        .offset_mid = (uint16_t)(handler >> 16), .offset_hi = (uint32_t)(handler >> 32) };
+}
 
 void cpu_tables_init(void)
 {
@@ -48,14 +58,12 @@ void cpu_tables_init(void)
     tss.ist[IST_CRITICAL - 1] = (uintptr_t)(critical_stack + sizeof(critical_stack));
     tss.iomap_base = sizeof(tss);
 
-    for (unsigned v = 0; v < 32; v++) {
-        uint64_t h = exception_stubs[v];
-        idt[v] = (struct idt_gate){
-            .offset_lo = (uint16_t)h, .selector = SEL_CODE,
-            .ist = (v == EXC_DF || v == EXC_NMI || v == EXC_MC) ? IST_CRITICAL : 0,
-            .type_attr = 0x8e,          /* present, DPL 0, interrupt gate */
-            .offset_mid = (uint16_t)(h >> 16), .offset_hi = (uint32_t)(h >> 32) };
-    }
+    for (unsigned v = 0; v < 32; v++)
+        idt[v] = interrupt_gate(exception_stubs[v],
+                                (v == EXC_DF || v == EXC_NMI || v == EXC_MC) ? IST_CRITICAL : 0);
+    for (unsigned v = 32; v < 256; v++)
+        idt[v] = interrupt_gate((uintptr_t)host_interrupt_stub, 0);
+    idt[HOST_SPURIOUS_VECTOR] = interrupt_gate((uintptr_t)host_spurious_stub, 0);
 
     struct table_ptr g = { sizeof(gdt) - 1, (uintptr_t)gdt };
     struct table_ptr i = { sizeof(idt) - 1, (uintptr_t)idt };
@@ -79,6 +87,12 @@ void cpu_tables_init(void)
 struct cpu_tables_info cpu_tables(void)
 {
     return (struct cpu_tables_info){ (uintptr_t)gdt, (uintptr_t)idt, (uintptr_t)&tss };
+}
+
+void host_interrupt(void);
+void host_interrupt(void)
+{
+    host_apic_eoi();
 }
 
 void exception_handler(struct exception_frame *f)

@@ -57,6 +57,37 @@ exception_common:
     add rsp, 16
     iretq
 
+; Host interrupts (vectors 32-255) arrive only while Keel sleeps in
+; host_sleep_until: acknowledge them in C and return.
+extern host_interrupt
+global host_interrupt_stub
+global host_spurious_stub
+host_interrupt_stub:
+    push rax
+    push rcx
+    push rdx
+    push rsi
+    push rdi
+    push r8
+    push r9
+    push r10
+    push r11
+    cld
+    call host_interrupt
+    pop r11
+    pop r10
+    pop r9
+    pop r8
+    pop rdi
+    pop rsi
+    pop rdx
+    pop rcx
+    pop rax
+    iretq
+
+host_spurious_stub:             ; a spurious LAPIC interrupt takes no EOI
+    iretq
+
 section .rodata
 global exception_stubs
 exception_stubs:

@@ -1,5 +1,6 @@
 /* VM-exit dispatch: a static table indexed by basic exit reason turns raw VMX
  * exits into calls on neutral vCPU, policy and device code. Root mode. */
+#include "core/host_apic.h"
 #include "core/legacy_pic.h"
 #include "dev/io_bus.h"
 #include "vcpu/cpuid.h"
@@ -172,9 +173,14 @@ static void exit_exception_nmi(struct vcpu *v)
 static void exit_external_interrupt(struct vcpu *v)
 {
     (void)v;
-    /* Acknowledged on exit. Keel masks every host interrupt source, so this is
-     * one already pending at boot: end it so the PIC does not stay blocked. */
-    legacy_pic_eoi();
+    /* Acknowledged on exit, so it needs its EOI here. Keel's own timer is the
+     * only LAPIC source; anything below 0x20 came through the host PICs, which
+     * firmware may have left with an interrupt pending at boot. */
+    uint32_t vector = INTR_INFO_VECTOR((uint32_t)vmread(VMCS_EXIT_INTR_INFO));
+    if (vector >= 0x20 && vector != HOST_SPURIOUS_VECTOR)
+        host_apic_eoi();
+    else
+        legacy_pic_eoi();
 }
 
 static void exit_ept_violation(struct vcpu *v)
