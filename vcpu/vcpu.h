@@ -32,6 +32,10 @@ struct vcpu {
     uint64_t vmcs_phys;
     bool launched;
     uint16_t vpid;
+    uint32_t proc_controls;     /* current primary controls (interrupt window toggles) */
+    uint64_t armed_deadline;    /* host timer deadline armed for this vCPU */
+    bool intr_maybe_pending;    /* the platform raised something: look before entry */
+    bool event_queued;          /* VM-entry interruption info holds an event */
 
     /* Guest-visible state Keel emulates or shadows */
     uint64_t xcr0;              /* the guest's XCR0; loaded before each entry */
@@ -43,6 +47,9 @@ struct vcpu {
     uint32_t end_status;        /* debug-exit status */
     char end_reason[VCPU_END_REASON_MAX];
 };
+
+/* Make the vCPU look at its platform's interrupts before its next entry. */
+static inline void vcpu_kick(struct vcpu *v) { v->intr_maybe_pending = true; }
 
 /* Stop the vCPU after this exit; `fmt` adds detail for END_ERROR. */
 void vcpu_end(struct vcpu *v, enum vcpu_end how, const char *fmt, ...)

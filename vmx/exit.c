@@ -103,12 +103,18 @@ static void exit_wrmsr(struct vcpu *v)
 
 static void exit_hlt(struct vcpu *v)
 {
+    /* With interrupts off nothing but NMI or INIT could wake it: end the VM. */
     if (!(vmread(VMCS_GUEST_RFLAGS) & RFLAGS_IF)) {
         vcpu_end(v, END_HALTED, NULL);
         return;
     }
-    /* No emulated device raises interrupts yet, so this HLT would never wake. */
-    vcpu_end(v, END_ERROR, "HLT with interrupts enabled, but no device can interrupt");
+    vmx_skip_instruction(v);
+    vmx_vcpu_halt(v);
+}
+
+static void exit_interrupt_window(struct vcpu *v)
+{
+    (void)v;    /* prepare_entry injects now that the guest can take it */
 }
 
 static void exit_vmcall(struct vcpu *v)
@@ -202,6 +208,7 @@ static const exit_handler handlers[EXIT_REASON_COUNT] = {
     [EXIT_EXCEPTION_NMI] = exit_exception_nmi,
     [EXIT_EXTERNAL_INTERRUPT] = exit_external_interrupt,
     [EXIT_TRIPLE_FAULT] = exit_triple_fault,
+    [EXIT_INTERRUPT_WINDOW] = exit_interrupt_window,
     [EXIT_CPUID] = exit_cpuid,
     [EXIT_GETSEC] = exit_undefined_opcode,
     [EXIT_HLT] = exit_hlt,

@@ -1,7 +1,10 @@
 /* The vCPU run loop and the vendor side of the neutral vCPU interface:
  * register access, instruction skipping, event injection. Root mode. */
 #include <stdarg.h>
+#include "core/host_apic.h"
+#include "core/tsc.h"
 #include "lib/print.h"
+#include "vm/platform.h"
 #include "vcpu/vcpu.h"
 #include "vmx/exit.h"
 #include "vmx/vmcs.h"
@@ -87,6 +90,7 @@ void vcpu_inject_exception(struct vcpu *v, unsigned vector, bool has_error, uint
         vmwrite(VMCS_ENTRY_EXCEPTION_ERROR, error);
     }
     vmwrite(VMCS_ENTRY_INTR_INFO, info);
+    v->event_queued = true;
 }
 
 void vcpu_inject_page_fault(struct vcpu *v, uint64_t linear, uint32_t error)
@@ -113,15 +117,84 @@ void vcpu_end(struct vcpu *v, enum vcpu_end how, const char *fmt, ...)
 
 /* An exit that interrupted event delivery must deliver that event again
  * (SDM Vol. 3C 28.2.4), unless the handler queued an event of its own. */
-static void redeliver_interrupted_event(void)
+static void redeliver_interrupted_event(struct vcpu *v)
 {
     uint32_t idt = (uint32_t)vmread(VMCS_IDT_VECTORING_INFO);
-    if (!(idt & INTR_INFO_VALID) || (vmread(VMCS_ENTRY_INTR_INFO) & INTR_INFO_VALID))
+    if (!(idt & INTR_INFO_VALID) || v->event_queued)
         return;
+    v->event_queued = true;
     vmwrite(VMCS_ENTRY_INTR_INFO, idt & ~(1u << 12));   /* bit 12 is not an entry field */
     if (idt & INTR_INFO_DELIVER_ERROR)
         vmwrite(VMCS_ENTRY_EXCEPTION_ERROR, vmread(VMCS_IDT_VECTORING_ERROR));
     vmwrite(VMCS_ENTRY_INSTRUCTION_LEN, vmread(VMCS_EXIT_INSTRUCTION_LEN));
+}
+
+static void set_interrupt_window_exiting(struct vcpu *v, bool on)
+{
+    uint32_t proc = on ? v->proc_controls | PROC_INTR_WINDOW_EXITING
+                       : v->proc_controls & ~PROC_INTR_WINDOW_EXITING;
+    if (proc != v->proc_controls) {
+        vmwrite(VMCS_PROC_CONTROLS, proc);
+        v->proc_controls = proc;
+    }
+}
+
+/* All deferred work before VM entry happens here: timers advance when a
+ * deadline has passed, the host timer is armed for the next one, and a
+ * pending interrupt is injected when the guest can take it, or an interrupt
+ * window requested (SDM Vol. 3C 27.6, 26.7.5). The common case, nothing due
+ * and nothing raised, costs two compares. */
+static void prepare_entry(struct vcpu *v)
+{
+    if (v->armed_deadline != NO_DEADLINE && rdtsc() >= v->armed_deadline)
+        v->intr_maybe_pending = true;       /* platform_update below raises it */
+    if (!v->intr_maybe_pending)
+        return;
+    uint64_t deadline = platform_update(v, rdtsc());
+    if (deadline != v->armed_deadline) {
+        host_timer_arm(deadline == NO_DEADLINE ? 0 : deadline);
+        v->armed_deadline = deadline;
+    }
+    int vector = platform_pending_interrupt(v);
+    if (vector < 0) {
+        v->intr_maybe_pending = false;
+        set_interrupt_window_exiting(v, false);
+        return;
+    }
+    if (v->event_queued) {
+        set_interrupt_window_exiting(v, true);  /* an exception or re-delivery goes first */
+        return;
+    }
+    bool can_take = (vmread(VMCS_GUEST_RFLAGS) & RFLAGS_IF) &&
+                    !(vmread(VMCS_GUEST_INTERRUPTIBILITY) &
+                      (INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS));
+    if (!can_take) {
+        set_interrupt_window_exiting(v, true);
+        return;
+    }
+    platform_ack_interrupt(v, vector);
+    vmwrite(VMCS_ENTRY_INTR_INFO, (uint32_t)vector | INTR_TYPE_EXT_INTR | INTR_INFO_VALID);
+    set_interrupt_window_exiting(v, false);
+}
+
+/* HLT with interrupts enabled: sleep until the platform has an interrupt for
+ * this vCPU. The console is looked at every few milliseconds so typed input
+ * can wake a guest waiting for it. */
+#define HALT_POLL_NS 10000000ull
+
+void vmx_vcpu_halt(struct vcpu *v)
+{
+    for (;;) {
+        uint64_t now = rdtsc();
+        uint64_t deadline = platform_update(v, now);
+        if (platform_pending_interrupt(v) >= 0) {
+            v->intr_maybe_pending = true;
+            return;
+        }
+        uint64_t poll = now + ns_to_tsc(HALT_POLL_NS);
+        host_sleep_until(deadline < poll ? deadline : poll);
+        v->armed_deadline = 0;      /* the sleep re-armed the host timer */
+    }
 }
 
 void vmx_vcpu_run(struct vcpu *v)
@@ -133,9 +206,11 @@ void vmx_vcpu_run(struct vcpu *v)
             xsetbv(0, v->xcr0);
             vmx_host.current_xcr0 = v->xcr0;
         }
+        prepare_entry(v);
         if (t_exit)
             exit_stats_add(&v->stats, reason, rdtsc() - t_exit);
         int failed = vmx_enter(&v->regs, v->launched);
+        v->event_queued = false;    /* VM entry consumed it (or failed) */
         t_exit = rdtsc();
         if (failed) {
             vcpu_end(v, END_ERROR, "VM entry failed: VM-instruction error %lu",
@@ -152,7 +227,7 @@ void vmx_vcpu_run(struct vcpu *v)
         }
         vmx_handle_exit(v, reason);
         if (v->end == VCPU_RUNNING)
-            redeliver_interrupted_event();
+            redeliver_interrupted_event(v);
     }
     if (t_exit)
         exit_stats_add(&v->stats, reason, rdtsc() - t_exit);

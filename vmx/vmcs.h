@@ -13,6 +13,8 @@ int vmx_vcpu_create(struct vcpu *v, uint64_t eptp, uint64_t start_rip);
 void vmx_vcpu_destroy(struct vcpu *v);
 /* Run until the vCPU ends. */
 void vmx_vcpu_run(struct vcpu *v);
+/* Sleep until the platform has an interrupt for this halted vCPU. */
+void vmx_vcpu_halt(struct vcpu *v);
 
 /* Real CR0/CR4 values for what the guest believes it wrote. */
 static inline uint64_t vmx_guest_cr0(uint64_t shadow)

@@ -3,6 +3,7 @@
 #include <string.h>
 #include "core/palloc.h"
 #include "vcpu/vcpu.h"
+#include "vm/platform.h"
 #include "vmx/cpu_tables.h"
 #include "vmx/msr_index.h"
 #include "vmx/vmcs.h"
@@ -17,9 +18,11 @@
 
 extern char vmx_exit_stub[];
 
-static void write_controls(uint64_t eptp, uint16_t vpid)
+static void write_controls(struct vcpu *v, uint64_t eptp)
 {
     const struct vmx_controls *c = &vmx_host.ctl;
+    v->proc_controls = c->proc;
+    v->armed_deadline = NO_DEADLINE;
     vmwrite(VMCS_PIN_CONTROLS, c->pin);
     vmwrite(VMCS_PROC_CONTROLS, c->proc);
     vmwrite(VMCS_PROC_CONTROLS2, c->proc2);
@@ -37,7 +40,7 @@ static void write_controls(uint64_t eptp, uint16_t vpid)
     vmwrite(VMCS_ENTRY_INTR_INFO, 0);
     vmwrite(VMCS_TSC_OFFSET, 0);
     vmwrite(VMCS_EPT_POINTER, eptp);
-    vmwrite(VMCS_VPID, vpid);
+    vmwrite(VMCS_VPID, v->vpid);
     vmwrite(VMCS_CR0_MASK, vmx_host.cr0_guest_mask);
     vmwrite(VMCS_CR4_MASK, vmx_host.cr4_guest_mask);
     vmwrite(VMCS_LINK_POINTER, ~0ull);
@@ -133,7 +136,7 @@ int vmx_vcpu_create(struct vcpu *v, uint64_t eptp, uint64_t start_rip)
     v->vmcs_phys = vmcs;
     v->launched = false;
     v->xcr0 = 1;
-    write_controls(eptp, v->vpid);
+    write_controls(v, eptp);
     write_host_state();
     write_guest_protected_flat(start_rip);
     /* This VPID may have tagged translations of an earlier VM. */
