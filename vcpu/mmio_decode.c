@@ -210,15 +210,13 @@ int mmio_decode(const uint8_t *bytes, size_t len, unsigned mode,
         d.size = (op & 1) ? osz : 1;
         form = FORM_MOFFS;
         break;
-    case 0x63:  /* MOVSXD r, r/m32 (ARPL outside 64-bit mode) */
-        if (mode != 64)
+    case 0x63:
+        /* REX.W MOVSXD r64, r/m32.  Outside 64-bit mode 63 is ARPL; without
+         * REX.W it is the "discouraged" r16/r32 form, whose source width
+         * Intel and AMD document differently and compilers never emit. */
+        if (mode != 64 || !(rex & REX_W))
             return fail(why, MMIO_DECODE_UNSUPPORTED, "unsupported instruction");
-        if (rex & REX_W) {
-            d.op = MMIO_LOAD_SX; d.size = 4; d.dest_size = 8;
-        } else {
-            /* Without REX.W the source is as wide as the destination. */
-            d.op = MMIO_LOAD; d.size = osz;
-        }
+        d.op = MMIO_LOAD_SX; d.size = 4; d.dest_size = 8;
         break;
     case 0x0F:
         rc = take_byte(&c, &op, why);
@@ -283,7 +281,8 @@ int mmio_decode(const uint8_t *bytes, size_t len, unsigned mode,
             rc = take(&c, isz, &imm, why);
             if (rc != MMIO_DECODE_OK)
                 return rc;
-            d.imm = sign_extend(imm, isz);
+            /* imm32 is sign-extended to a 64-bit operand (REX.W C7). */
+            d.imm = sign_extend(imm, isz) & width_mask(d.size);
         }
     }
 

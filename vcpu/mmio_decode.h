@@ -26,8 +26,8 @@
  *                (moffs is as wide as the address size: 2, 4 or 8 bytes)
  *   0F B6 / B7   MOVZX r, r/m8 / r/m16        MMIO_LOAD_ZX    size 1 / 2
  *   0F BE / BF   MOVSX r, r/m8 / r/m16        MMIO_LOAD_SX    size 1 / 2
- *   63 /r        MOVSXD (64-bit mode only): with REX.W MMIO_LOAD_SX size 4
- *                into 64 bits; without, a plain MMIO_LOAD of the operand size
+ *   REX.W 63 /r  MOVSXD r64, r/m32 (64-bit mode)  MMIO_LOAD_SX size 4,
+ *                dest_size 8 (63 without REX.W is refused)
  *   0F C3 /r     MOVNTI m32/m64, r32/r64      MMIO_STORE      size 4/8
  *
  * Prefixes: 66 and 67 (operand / address size), segment overrides 26 2E 36
@@ -74,9 +74,9 @@ struct mmio_insn {
     enum mmio_op op;
     unsigned reg;           /* GPR (SDM order) loaded or stored; 0 for immediates */
     bool high_byte_reg;     /* bits 15:8 of gpr[reg] (AH/CH/DH/BH) */
-    uint64_t imm;           /* MMIO_STORE_IMM: the immediate, sign-extended to
-                               64 bits as the CPU does (only `size` bytes are
-                               written) */
+    uint64_t imm;           /* MMIO_STORE_IMM: the `size`-byte value the CPU
+                               writes (REX.W C7: imm32 sign-extended to 64
+                               bits); bits above `size` are zero */
     unsigned dest_size;     /* loads: width of the register write (== size
                                except MOVZX/MOVSX/MOVSXD); stores: == size */
     unsigned addr_size;     /* effective address size: 2, 4 or 8 bytes */
