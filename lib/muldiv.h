@@ -4,8 +4,10 @@
 
 #include <stdint.h>
 
-/* floor(a * b / c) for c > 0; the result saturates at UINT64_MAX when it
- * does not fit. Freestanding: no libgcc 128-bit division is needed. */
+/* floor(a * b / c); UINT64_MAX when c is 0 or the quotient does not fit.
+ * Freestanding: no libgcc 128-bit division is needed. */
 uint64_t muldiv64(uint64_t a, uint64_t b, uint64_t c);
+/* The same, rounded up. */
+uint64_t muldiv64_ceil(uint64_t a, uint64_t b, uint64_t c);
 
 #endif

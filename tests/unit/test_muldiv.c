@@ -12,6 +12,13 @@ static uint64_t reference(uint64_t a, uint64_t b, uint64_t c)
     return q > UINT64_MAX ? UINT64_MAX : (uint64_t)q;
 }
 
+static uint64_t reference_ceil(uint64_t a, uint64_t b, uint64_t c)
+{
+    unsigned __int128 p = (unsigned __int128)a * b;
+    unsigned __int128 q = p / c + (p % c != 0);
+    return q > UINT64_MAX ? UINT64_MAX : (uint64_t)q;
+}
+
 static void test_known_values(void **state)
 {
     (void)state;
@@ -23,6 +30,10 @@ static void test_known_values(void **state)
     assert_int_equal(muldiv64(UINT64_MAX, UINT64_MAX, UINT64_MAX), UINT64_MAX);
     assert_int_equal(muldiv64(UINT64_MAX, 2, 1), UINT64_MAX);      /* saturates */
     assert_int_equal(muldiv64(UINT64_MAX, 3, 4), reference(UINT64_MAX, 3, 4));
+    assert_int_equal(muldiv64(5, 5, 0), UINT64_MAX);
+    assert_int_equal(muldiv64_ceil(10, 10, 3), 34);
+    assert_int_equal(muldiv64_ceil(10, 9, 3), 30);
+    assert_int_equal(muldiv64_ceil(UINT64_MAX, 1, 1), UINT64_MAX);
 }
 
 static void test_random_against_reference(void **state)
@@ -37,6 +48,7 @@ static void test_random_against_reference(void **state)
         x ^= x << 13, x ^= x >> 7, x ^= x << 17;
         uint64_t c = (x >> (x & 63)) | 1;
         assert_int_equal(muldiv64(a, b, c), reference(a, b, c));
+        assert_int_equal(muldiv64_ceil(a, b, c), reference_ceil(a, b, c));
     }
 }
 
