@@ -4,6 +4,7 @@
 #include "core/bootinfo.h"
 #include "core/console.h"
 #include "core/host_apic.h"
+#include "core/host_rtc.h"
 #include "core/legacy_pic.h"
 #include "core/palloc.h"
 #include "core/power.h"
@@ -62,6 +63,7 @@ void keel_main(uint32_t magic, uint64_t info)
     }
     printk("keel: %lu MiB free for guests\n", (palloc_free_pages() * PAGE_SIZE) >> 20);
     tsc_calibrate();
+    host_rtc_read();
     host_apic_init();
 
     char reason[128];

@@ -4,6 +4,7 @@
 #include "dev/debug_exit.h"
 #include "dev/io_bus.h"
 #include "dev/uart.h"
+#include "vm/platform.h"
 #include "vm/vm.h"
 
 struct io_range {
@@ -16,6 +17,19 @@ static const struct io_range io_ranges[] = {
     { DEBUG_EXIT_PORT, DEBUG_EXIT_PORT + DEBUG_EXIT_SIZE - 1, NULL, debug_exit_write },
     { UART_COM1_BASE, UART_COM1_BASE + 7, uart_io_read, uart_io_write },
     { BOCHS_SHUTDOWN_PORT, BOCHS_SHUTDOWN_PORT, NULL, bochs_shutdown_write },
+    /* The PC platform (vm/platform.c): PICs, PIT, port B, RTC, 8042, ACPI PM,
+     * PCI configuration and reset control, fw_cfg. */
+    { 0x20, 0x21, platform_io_read, platform_io_write },
+    { 0x40, 0x43, platform_io_read, platform_io_write },
+    { 0x60, 0x60, platform_io_read, platform_io_write },
+    { 0x61, 0x61, platform_io_read, platform_io_write },
+    { 0x64, 0x64, platform_io_read, platform_io_write },
+    { 0x70, 0x71, platform_io_read, platform_io_write },
+    { 0xa0, 0xa1, platform_io_read, platform_io_write },
+    { 0x4d0, 0x4d1, platform_io_read, platform_io_write },
+    { 0x510, 0x511, platform_io_read, platform_io_write },
+    { 0x600, 0x60b, platform_io_read, platform_io_write },
+    { 0xcf8, 0xcff, platform_io_read, platform_io_write },
 };
 
 static const struct io_range *find(uint16_t port)

@@ -6,9 +6,20 @@
 #include "vm/vm.h"
 #include "vmx/x86.h"
 
-void uart_reset(struct uart *u)
+void uart_reset(struct uart *u, const struct irq_line *irq)
 {
     *u = (struct uart){ .dll = 12 };    /* 9600 baud, the power-on divisor */
+    if (irq)
+        u->irq = *irq;
+}
+
+/* The interrupt output: an enabled condition, through the OUT2 gate PC boards
+ * put between the UART and the interrupt controller. */
+static void update_irq(struct uart *u)
+{
+    bool pending = ((u->ier & UART_IER_RDI) && u->rx_count) ||
+                   ((u->ier & UART_IER_THRI) && u->thri_pending);
+    irq_set(&u->irq, pending && (u->mcr & UART_MCR_OUT2));
 }
 
 static void rx_push(struct uart *u, uint8_t c)
@@ -132,6 +143,13 @@ static void write_reg(struct vm *vm, struct uart *u, unsigned reg, uint8_t val)
     }
 }
 
+bool uart_poll(struct uart *u)
+{
+    poll_console(u);
+    update_irq(u);
+    return (u->ier & UART_IER_RDI) != 0;
+}
+
 uint32_t uart_io_read(struct vcpu *v, uint16_t port, unsigned size)
 {
     /* Wider accesses read consecutive registers, as the ISA bus splits them. */
@@ -140,6 +158,7 @@ uint32_t uart_io_read(struct vcpu *v, uint16_t port, unsigned size)
         unsigned reg = (port + i - UART_COM1_BASE) & 7;
         val |= (uint32_t)read_reg(v->vm, &v->vm->uart, reg) << (8 * i);
     }
+    update_irq(&v->vm->uart);
     return val;
 }
 
@@ -149,4 +168,5 @@ void uart_io_write(struct vcpu *v, uint16_t port, unsigned size, uint32_t val)
         unsigned reg = (port + i - UART_COM1_BASE) & 7;
         write_reg(v->vm, &v->vm->uart, reg, (uint8_t)(val >> (8 * i)));
     }
+    update_irq(&v->vm->uart);
 }

@@ -2,7 +2,9 @@
  * hypervisor bit set and Keel's signature at 0x40000000 (SDM Vol. 2A CPUID).
  * Runs on the vCPU's CPU at a CPUID exit. */
 #include <string.h>
+#include "core/tsc.h"
 #include "vcpu/cpuid.h"
+#include "vm/platform.h"
 #include "vmx/vmx_cpu.h"
 #include "vmx/vmx_defs.h"
 
@@ -69,16 +71,21 @@ struct cpuid_regs cpuid_emulate(struct vcpu *v, uint32_t leaf, uint32_t subleaf)
     struct cpuid_regs r = cpuid(leaf, subleaf);
     const uint32_t proc2 = vmx_host.ctl.proc2;
     switch (leaf) {
+    case 0:
+        if (r.eax < 0x16)
+            r.eax = 0x16;       /* leaves 0x15/0x16 carry the TSC frequency */
+        break;
     case 1:
         r.ecx &= ~(F1C_DTES64 | F1C_MONITOR | F1C_DS_CPL | F1C_VMX | F1C_SMX | F1C_EST |
-                   F1C_TM2 | F1C_SDBG | F1C_PDCM | F1C_X2APIC | F1C_TSC_DEADLINE | F1C_OSXSAVE);
-        r.ecx |= F1C_HYPERVISOR;
+                   F1C_TM2 | F1C_SDBG | F1C_PDCM | F1C_OSXSAVE);
+        /* The emulated LAPIC offers x2APIC and the TSC-deadline timer whatever the host has. */
+        r.ecx |= F1C_HYPERVISOR | F1C_X2APIC | F1C_TSC_DEADLINE;
         if (!vmx_host.xcr0_supported)
             r.ecx &= ~F1C_XSAVE;
         if (vcpu_get(v, VREG_CR4) & CR4_OSXSAVE)
             r.ecx |= F1C_OSXSAVE;
-        r.edx &= ~(F1D_MCE | F1D_APIC | F1D_MTRR | F1D_MCA | F1D_DS | F1D_ACPI | F1D_HTT |
-                   F1D_TM | F1D_PBE);
+        r.edx &= ~(F1D_MCE | F1D_MTRR | F1D_MCA | F1D_DS | F1D_ACPI | F1D_HTT | F1D_TM | F1D_PBE);
+        r.edx |= F1D_APIC;
         /* One logical processor per package; APIC ID = vCPU number. */
         r.ebx = (r.ebx & 0xffff) | (1u << 16) | (v->id << 24);
         break;
@@ -109,8 +116,20 @@ struct cpuid_regs cpuid_emulate(struct vcpu *v, uint32_t leaf, uint32_t subleaf)
             r = (struct cpuid_regs){ 0, 0, 0, 0 };
         }
         break;
+    case 6:     /* thermal and power: only "APIC timer always running" */
+        r = (struct cpuid_regs){ 1u << 2, 0, 0, 0 };
+        break;
+    case 0x15:
+        /* TSC = crystal * EBX / EAX. The crystal is the LAPIC timer's input
+         * clock too, which Linux assumes when it reads this leaf. */
+        r = (struct cpuid_regs){ (uint32_t)PLATFORM_BUS_HZ, (uint32_t)tsc_hz(),
+                                 (uint32_t)PLATFORM_BUS_HZ, 0 };
+        break;
+    case 0x16:
+        r = (struct cpuid_regs){ (uint32_t)(tsc_hz() / 1000000), (uint32_t)(tsc_hz() / 1000000),
+                                 (uint32_t)(PLATFORM_BUS_HZ / 1000000), 0 };
+        break;
     case 5:     /* MONITOR/MWAIT */
-    case 6:     /* thermal and power */
     case 0xa:   /* performance monitoring */
     case 0xb:   /* x2APIC topology: not yet virtualized */
     case 0xf:

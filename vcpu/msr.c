@@ -4,6 +4,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include "vcpu/msr.h"
+#include "vm/platform.h"
 #include "vmx/msr_index.h"
 #include "vmx/vmx_cpu.h"
 #include "vmx/vmx_defs.h"
@@ -98,6 +99,9 @@ static int write_efer(struct vcpu *v, uint64_t val)
 
 int msr_read(struct vcpu *v, uint32_t msr, uint64_t *val)
 {
+    int handled = platform_msr_read(v, msr, val);     /* APIC base, x2APIC, TSC deadline */
+    if (handled)
+        return handled < 0 ? -1 : 0;
     const struct msr_rule *r = find_rule(msr);
     if (!r || !offered(msr))
         return -1;
@@ -120,6 +124,9 @@ int msr_read(struct vcpu *v, uint32_t msr, uint64_t *val)
 
 int msr_write(struct vcpu *v, uint32_t msr, uint64_t val)
 {
+    int handled = platform_msr_write(v, msr, val);
+    if (handled)
+        return handled < 0 ? -1 : 0;
     const struct msr_rule *r = find_rule(msr);
     if (!r || !offered(msr))
         return -1;

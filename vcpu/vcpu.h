@@ -63,11 +63,15 @@ enum vcpu_state_reg {
     VREG_SYSENTER_CS, VREG_SYSENTER_ESP, VREG_SYSENTER_EIP,
     VREG_FS_BASE, VREG_GS_BASE,
     VREG_TSC_OFFSET,
+    VREG_CS_BASE,
 };
 uint64_t vcpu_get(struct vcpu *v, enum vcpu_state_reg r);
 void vcpu_set(struct vcpu *v, enum vcpu_state_reg r, uint64_t val);
-/* Current privilege level and whether the guest runs 64-bit code. */
+/* Current privilege level, and the code size: 16, 32 or 64. */
 unsigned vcpu_cpl(struct vcpu *v);
+unsigned vcpu_code_bits(struct vcpu *v);
+/* Move RIP past an emulated instruction (and end STI/MOV-SS blocking). */
+void vcpu_advance_rip(struct vcpu *v, uint64_t len);
 /* Queue a hardware exception for delivery at the next entry; the faulting
  * instruction is not skipped. */
 void vcpu_inject_exception(struct vcpu *v, unsigned vector, bool has_error, uint32_t error);

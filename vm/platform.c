@@ -1,23 +1,316 @@
-/* Platform glue between a VM's vCPUs and its interrupt controllers and
- * timers (vCPU's CPU, just before VM entry and while the vCPU halts).
- * Multiboot test guests have no interrupt sources yet. */
+/* PC platform wiring (vCPU's CPU: at I/O, MMIO and MSR exits, just before VM
+ * entry, and while the vCPU halts). Device models are pure; this file gives
+ * them a clock (the host TSC since the VM started), connects their interrupt
+ * lines, and routes APIC messages. ISA IRQ n drives PIC input n and IOAPIC
+ * pin n, except IRQ 0, which reaches IOAPIC pin 2 (the MADT's override). */
+#include <string.h>
+#include "core/host_rtc.h"
+#include "core/tsc.h"
+#include "dev/acpi_tables.h"
+#include "dev/uart.h"
 #include "vm/platform.h"
+#include "vm/vm.h"
+#include "vmx/msr_index.h"
+#include "vmx/x86.h"
+
+#define PENDING_PIC        256      /* token: the PIC's INTR, vector known at INTA */
+#define MSR_TSC_DEADLINE   0x6e0
+#define MSR_X2APIC_FIRST   0x800
+#define MSR_X2APIC_LAST    0x8ff
+#define RESET_CONTROL_PORT 0xcf9
+#define RESET_CONTROL_CPU  0x04     /* RST_CPU: reset when set (with SYS_RST: hard) */
+#define UART_POLL_NS       10000000ull
+#define IOAPIC_PCI_PINS    0x00ff0000u  /* GSI 16-23: PCI INTx, level, active low */
+
+static struct platform *platform_of(struct vcpu *v) { return &v->vm->platform; }
+
+static uint64_t platform_ns(const struct platform *p, uint64_t host_tsc)
+{
+    return tsc_to_ns(host_tsc - p->tsc_start);
+}
+
+static uint64_t guest_tsc(struct vcpu *v, uint64_t host_tsc)
+{
+    return host_tsc + vcpu_get(v, VREG_TSC_OFFSET);
+}
+
+static uint64_t ns_deadline(const struct platform *p, uint64_t ns)
+{
+    return ns == UINT64_MAX ? NO_DEADLINE : p->tsc_start + ns_to_tsc(ns);
+}
+
+/* --- interrupt wiring ----------------------------------------------------- */
+
+static void isa_irq_set(void *ctx, unsigned line, bool level)
+{
+    struct vcpu *v = ctx;
+    struct platform *p = platform_of(v);
+    pic_set_irq(&p->pic, line, level);
+    ioapic_set_irq(&p->ioapic, line == 0 ? 2 : line, level);
+    vcpu_kick(v);
+}
+
+static void apic_bus_send(void *ctx, const struct apic_msg *m)
+{
+    struct vcpu *v = ctx;
+    struct lapic *a = &platform_of(v)->lapic;
+    if (lapic_match_dest(a, m)) {
+        lapic_accept(a, m);
+        vcpu_kick(v);
+    }
+}
+
+const struct irq_line *platform_isa_irq(struct vcpu *v, unsigned irq)
+{
+    return &platform_of(v)->isa_irq[irq & 15];
+}
+
+int platform_init(struct vcpu *v, const struct guest_mem *mem, uint64_t ram_size)
+{
+    struct platform *p = platform_of(v);
+    memset(p, 0, sizeof(*p));
+    p->tsc_start = rdtsc();
+    for (unsigned i = 0; i < 16; i++)
+        p->isa_irq[i] = (struct irq_line){ isa_irq_set, v, i };
+
+    const struct apic_bus bus = { apic_bus_send, v };
+    pic_init(&p->pic);
+    pit_init(&p->pit, &p->isa_irq[0]);
+    rtc_init(&p->rtc, host_rtc_now(), 0, &p->isa_irq[8]);
+    ioapic_init(&p->ioapic, 1, &bus);
+    ioapic_set_active_low_inputs(&p->ioapic, IOAPIC_PCI_PINS);
+    const struct lapic_config lc = {
+        .apic_id = v->id, .bsp = v->id == 0, .tsc_hz = tsc_hz(), .bus_hz = PLATFORM_BUS_HZ,
+        .maxphyaddr = (uint8_t)cpuid(0x80000008, 0).eax,
+    };
+    lapic_init(&p->lapic, &lc, &bus, ioapic_eoi_broadcast, &p->ioapic);
+    lapic_setup_virtual_wire(&p->lapic);    /* the state firmware hands over */
+    acpi_pm_init(&p->pm, &p->isa_irq[ACPI_SCI_IRQ]);
+    pci_host_init(&p->pci);
+    fw_cfg_init(&p->fw_cfg, 1, ram_size);
+
+    /* The ACPI tables live in the reserved BIOS area, where a scan finds the RSDP. */
+    uint8_t *tables = guest_mem_ptr(mem, PLATFORM_ACPI_GPA, PLATFORM_ACPI_SIZE);
+    const struct acpi_platform desc = {
+        .nr_cpus = 1, .lapic_addr = PLATFORM_LAPIC_GPA, .ioapic_addr = PLATFORM_IOAPIC_GPA,
+        .ioapic_id = 1, .pm1a_evt = ACPI_PM1_EVT, .pm1a_cnt = ACPI_PM1_CNT,
+        .pm_tmr = ACPI_PM_TMR, .sci_irq = ACPI_SCI_IRQ, .s5_slp_typ = ACPI_S5_SLP_TYP,
+    };
+    uint64_t rsdp;
+    if (!tables || !acpi_build_tables(&desc, tables, PLATFORM_ACPI_SIZE, PLATFORM_ACPI_GPA, &rsdp))
+        return -1;
+    return 0;
+}
 
 int platform_pending_interrupt(struct vcpu *v)
 {
-    (void)v;
+    struct platform *p = platform_of(v);
+    int vector = lapic_pending_vector(&p->lapic);
+    if (vector >= 0)
+        return vector;
+    if (lapic_accepts_pic_interrupts(&p->lapic) && pic_has_interrupt(&p->pic))
+        return PENDING_PIC;
     return -1;
 }
 
-void platform_ack_interrupt(struct vcpu *v, int vector)
+int platform_ack_interrupt(struct vcpu *v, int pending)
 {
-    (void)v;
-    (void)vector;
+    struct platform *p = platform_of(v);
+    if (pending == PENDING_PIC)
+        return pic_acknowledge(&p->pic);
+    lapic_ack(&p->lapic, (uint8_t)pending);
+    return pending;
 }
 
 uint64_t platform_update(struct vcpu *v, uint64_t now)
 {
+    struct platform *p = platform_of(v);
+    uint64_t ns = platform_ns(p, now);
+    pit_update(&p->pit, ns);
+    rtc_update(&p->rtc, ns);
+    uint64_t offset = vcpu_get(v, VREG_TSC_OFFSET);
+    lapic_update(&p->lapic, now + offset);
+
+    uint64_t deadline = ns_deadline(p, pit_next_event_ns(&p->pit));
+    uint64_t rtc = ns_deadline(p, rtc_next_event_ns(&p->rtc));
+    if (rtc < deadline)
+        deadline = rtc;
+    uint64_t lapic = lapic_next_event_tsc(&p->lapic);
+    if (lapic != UINT64_MAX && lapic - offset < deadline)
+        deadline = lapic - offset;
+    /* A guest waiting for console input is told of it within UART_POLL_NS. */
+    if (uart_poll(&v->vm->uart) && now + ns_to_tsc(UART_POLL_NS) < deadline)
+        deadline = now + ns_to_tsc(UART_POLL_NS);
+    return deadline;
+}
+
+/* --- port I/O -------------------------------------------------------------- */
+
+/* Byte-wide device registers; wider accesses read consecutive ports, as the
+ * ISA bus splits them. */
+static uint8_t byte_read(struct vcpu *v, struct platform *p, uint16_t port, uint64_t ns)
+{
+    switch (port) {
+    case 0x20: case 0x21: case 0xa0: case 0xa1: case 0x4d0: case 0x4d1:
+        return pic_io_read(&p->pic, port);
+    case 0x40: case 0x41: case 0x42: case 0x43: case 0x61:
+        return pit_io_read(&p->pit, port, ns);
+    case 0x70: case 0x71:
+        return rtc_io_read(&p->rtc, port, ns);
+    case KBC_DATA: case KBC_STATUS:
+        return kbc_io_read(&p->kbc, port);
+    }
     (void)v;
-    (void)now;
-    return NO_DEADLINE;
+    return 0xff;
+}
+
+static void byte_write(struct vcpu *v, struct platform *p, uint16_t port, uint8_t val, uint64_t ns)
+{
+    switch (port) {
+    case 0x20: case 0x21: case 0xa0: case 0xa1: case 0x4d0: case 0x4d1:
+        pic_io_write(&p->pic, port, val);
+        break;
+    case 0x40: case 0x41: case 0x42: case 0x43: case 0x61:
+        pit_io_write(&p->pit, port, val, ns);
+        break;
+    case 0x70: case 0x71:
+        rtc_io_write(&p->rtc, port, val, ns);
+        break;
+    case KBC_DATA: case KBC_STATUS:
+        if (kbc_io_write(&p->kbc, port, val))
+            vcpu_end(v, END_REBOOT, NULL);
+        break;
+    }
+}
+
+uint32_t platform_io_read(struct vcpu *v, uint16_t port, unsigned size)
+{
+    struct platform *p = platform_of(v);
+    uint64_t now = rdtsc(), ns = platform_ns(p, now);
+    if (port >= ACPI_PM_BASE && port < ACPI_PM_BASE + ACPI_PM_LEN)
+        return acpi_pm_read(&p->pm, port, size, ns);
+    if (port >= PCI_CONFIG_ADDRESS && port <= PCI_CONFIG_DATA + 3)
+        return pci_host_io_read(&p->pci, port, size);
+    if (port == FW_CFG_PORT_SEL || port == FW_CFG_PORT_DATA)
+        return fw_cfg_io_read(&p->fw_cfg, port, size);
+    uint32_t val = 0;
+    for (unsigned i = 0; i < size; i++)
+        val |= (uint32_t)byte_read(v, p, (uint16_t)(port + i), ns) << (8 * i);
+    vcpu_kick(v);   /* reads acknowledge or re-arm device interrupts (RTC reg C, PIC poll) */
+    return val;
+}
+
+void platform_io_write(struct vcpu *v, uint16_t port, unsigned size, uint32_t val)
+{
+    struct platform *p = platform_of(v);
+    uint64_t now = rdtsc(), ns = platform_ns(p, now);
+    vcpu_kick(v);   /* a write may raise an interrupt or move a deadline */
+    if (port >= ACPI_PM_BASE && port < ACPI_PM_BASE + ACPI_PM_LEN) {
+        if (acpi_pm_write(&p->pm, port, size, val) == ACPI_PM_POWEROFF)
+            vcpu_end(v, END_POWEROFF, NULL);
+        return;
+    }
+    if (port == RESET_CONTROL_PORT && size == 1) {
+        if (val & RESET_CONTROL_CPU)
+            vcpu_end(v, END_REBOOT, NULL);
+        return;
+    }
+    if (port >= PCI_CONFIG_ADDRESS && port <= PCI_CONFIG_DATA + 3) {
+        pci_host_io_write(&p->pci, port, size, val);
+        return;
+    }
+    if (port == FW_CFG_PORT_SEL || port == FW_CFG_PORT_DATA) {
+        fw_cfg_io_write(&p->fw_cfg, port, size, val);
+        return;
+    }
+    for (unsigned i = 0; i < size; i++)
+        byte_write(v, p, (uint16_t)(port + i), (uint8_t)(val >> (8 * i)), ns);
+}
+
+/* --- MMIO and MSRs -------------------------------------------------------------- */
+
+static bool in_lapic_page(struct platform *p, uint64_t gpa, uint32_t *offset)
+{
+    uint64_t base = lapic_base_msr(&p->lapic) & ~0xfffull & 0x000ffffffffff000ull;
+    if (!lapic_enabled(&p->lapic) || lapic_x2apic_mode(&p->lapic) ||
+        gpa < base || gpa >= base + PLATFORM_MMIO_SIZE)
+        return false;
+    *offset = (uint32_t)(gpa - base);
+    return true;
+}
+
+static bool in_ioapic_page(uint64_t gpa)
+{
+    return gpa >= PLATFORM_IOAPIC_GPA && gpa < PLATFORM_IOAPIC_GPA + PLATFORM_MMIO_SIZE;
+}
+
+bool platform_mmio_claims(struct vcpu *v, uint64_t gpa)
+{
+    uint32_t off;
+    return in_lapic_page(platform_of(v), gpa, &off) || in_ioapic_page(gpa);
+}
+
+bool platform_mmio_read(struct vcpu *v, uint64_t gpa, unsigned size, uint64_t *val)
+{
+    struct platform *p = platform_of(v);
+    uint32_t off;
+    if (in_lapic_page(p, gpa, &off)) {
+        *val = size == 4 ? lapic_mmio_read(&p->lapic, off, guest_tsc(v, rdtsc())) : 0;
+        return true;
+    }
+    if (in_ioapic_page(gpa)) {
+        *val = ioapic_mmio_read(&p->ioapic, gpa - PLATFORM_IOAPIC_GPA, size);
+        return true;
+    }
+    return false;
+}
+
+bool platform_mmio_write(struct vcpu *v, uint64_t gpa, unsigned size, uint64_t val)
+{
+    struct platform *p = platform_of(v);
+    uint32_t off;
+    vcpu_kick(v);
+    if (in_lapic_page(p, gpa, &off)) {
+        if (size == 4)
+            lapic_mmio_write(&p->lapic, off, (uint32_t)val, guest_tsc(v, rdtsc()));
+        return true;
+    }
+    if (in_ioapic_page(gpa)) {
+        ioapic_mmio_write(&p->ioapic, gpa - PLATFORM_IOAPIC_GPA, size, (uint32_t)val);
+        return true;
+    }
+    return false;
+}
+
+int platform_msr_read(struct vcpu *v, uint32_t msr, uint64_t *val)
+{
+    struct lapic *a = &platform_of(v)->lapic;
+    if (msr == MSR_IA32_APIC_BASE) {
+        *val = lapic_base_msr(a);
+        return 1;
+    }
+    if (msr == MSR_TSC_DEADLINE) {
+        lapic_update(a, guest_tsc(v, rdtsc()));
+        *val = lapic_tsc_deadline(a);
+        return 1;
+    }
+    if (msr >= MSR_X2APIC_FIRST && msr <= MSR_X2APIC_LAST)
+        return lapic_msr_read(a, msr, val, guest_tsc(v, rdtsc())) ? -1 : 1;
+    return 0;
+}
+
+int platform_msr_write(struct vcpu *v, uint32_t msr, uint64_t val)
+{
+    struct lapic *a = &platform_of(v)->lapic;
+    uint64_t now = guest_tsc(v, rdtsc());
+    vcpu_kick(v);
+    if (msr == MSR_IA32_APIC_BASE)
+        return lapic_set_base_msr(a, val, now) ? -1 : 1;
+    if (msr == MSR_TSC_DEADLINE) {
+        lapic_set_tsc_deadline(a, val, now);
+        return 1;
+    }
+    if (msr >= MSR_X2APIC_FIRST && msr <= MSR_X2APIC_LAST)
+        return lapic_msr_write(a, msr, val, now) ? -1 : 1;
+    return 0;
 }

@@ -1,19 +1,73 @@
-/* The emulated PC platform of a VM, as its vCPUs see it: which interrupt is
- * pending for a vCPU, and when the platform's timers next need attention. */
+/* The emulated PC platform of a VM: the devices every guest gets (PICs, PIT,
+ * RTC, IOAPIC, LAPIC, ACPI PM block and tables, PCI host bridge, fw_cfg,
+ * 8042 reset), how their interrupts are wired, and the clock they run on. */
 #ifndef KEEL_VM_PLATFORM_H
 #define KEEL_VM_PLATFORM_H
 
+#include <stdbool.h>
 #include <stdint.h>
+#include "dev/acpi_pm.h"
+#include "dev/fw_cfg.h"
+#include "dev/ioapic.h"
+#include "dev/kbc.h"
+#include "dev/lapic.h"
+#include "dev/pci_host.h"
+#include "dev/pic.h"
+#include "dev/pit.h"
+#include "dev/rtc.h"
+#include "ept/guest_mem.h"
 #include "vcpu/vcpu.h"
 
 #define NO_DEADLINE UINT64_MAX
 
-/* Highest-priority external interrupt vector the vCPU should take, or -1. */
+/* Fixed guest-physical layout (the ACPI tables and MADT say the same). */
+#define PLATFORM_ACPI_GPA     0xf0000ull    /* in the reserved BIOS area; the RSDP is found by a scan */
+#define PLATFORM_ACPI_SIZE    0x10000ull
+#define PLATFORM_IOAPIC_GPA   0xfec00000ull
+#define PLATFORM_LAPIC_GPA    0xfee00000ull
+#define PLATFORM_MMIO_SIZE    0x1000ull
+#define PLATFORM_RAM_LIMIT    0xe0000000ull /* RAM must end below the PCI window */
+#define PLATFORM_BUS_HZ       25000000ull   /* crystal clock: LAPIC timer input, CPUID 0x15 */
+
+struct platform {
+    struct pic pic;
+    struct pit pit;
+    struct rtc rtc;
+    struct ioapic ioapic;
+    struct lapic lapic;         /* one vCPU per VM for now */
+    struct acpi_pm pm;
+    struct pci_host pci;
+    struct fw_cfg fw_cfg;
+    struct kbc kbc;
+    struct irq_line isa_irq[16];
+    uint64_t tsc_start;         /* host TSC at platform time zero */
+    bool uart_wants_polling;
+};
+
+/* Set up every device and write the ACPI tables into guest RAM. 0 or -1. */
+int platform_init(struct vcpu *v, const struct guest_mem *mem, uint64_t ram_size);
+/* The ISA IRQ line a device on the platform drives. */
+const struct irq_line *platform_isa_irq(struct vcpu *v, unsigned irq);
+
+/* Highest-priority pending external interrupt for the vCPU, or -1; the
+ * returned token is handed back to platform_ack_interrupt. */
 int platform_pending_interrupt(struct vcpu *v);
-/* The vCPU is taking `vector` (the INTA cycle: IRR to ISR). */
-void platform_ack_interrupt(struct vcpu *v, int vector);
-/* Advance the platform's timers to `now` (host TSC); returns the host TSC of
+/* Take it (the INTA cycle); returns the vector to inject. */
+int platform_ack_interrupt(struct vcpu *v, int pending);
+/* Advance the platform's timers to host TSC `now`; returns the host TSC of
  * the next timer event, or NO_DEADLINE. */
 uint64_t platform_update(struct vcpu *v, uint64_t now);
+
+/* Port I/O handlers for the platform's devices (dev/io_bus.c dispatches). */
+uint32_t platform_io_read(struct vcpu *v, uint16_t port, unsigned size);
+void platform_io_write(struct vcpu *v, uint16_t port, unsigned size, uint32_t val);
+/* MMIO: whether gpa belongs to an emulated device; then read/write do the access. */
+bool platform_mmio_claims(struct vcpu *v, uint64_t gpa);
+bool platform_mmio_read(struct vcpu *v, uint64_t gpa, unsigned size, uint64_t *val);
+bool platform_mmio_write(struct vcpu *v, uint64_t gpa, unsigned size, uint64_t val);
+/* MSRs the platform owns: IA32_APIC_BASE, x2APIC, TSC deadline. Return 1 if
+ * handled, 0 if not a platform MSR, -1 for #GP. */
+int platform_msr_read(struct vcpu *v, uint32_t msr, uint64_t *val);
+int platform_msr_write(struct vcpu *v, uint32_t msr, uint64_t val);
 
 #endif

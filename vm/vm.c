@@ -150,7 +150,7 @@ static int build(struct vm *vm, const struct boot_info *bi)
     /* VPIDs are not reused until they wrap; vmx_vcpu_create flushes anyway. */
     vm->vcpu.vpid = next_vpid;
     next_vpid = next_vpid == 0xffff ? 1 : next_vpid + 1;
-    uart_reset(&vm->uart);
+    uart_reset(&vm->uart, NULL);
     vm->shutdown_progress = 0;
     vm->at_line_start = true;
 
@@ -159,6 +159,9 @@ static int build(struct vm *vm, const struct boot_info *bi)
         return -1;
     if (vmx_vcpu_create(&vm->vcpu, ept_pointer(&vm->ept), entry))
         return fail("memory", "%s", "no memory left for the VMCS");
+    if (platform_init(&vm->vcpu, &vm->mem, vm->mem.size))
+        return fail("memory", "%s", "too small for the platform's ACPI tables");
+    uart_reset(&vm->uart, platform_isa_irq(&vm->vcpu, 4));
     msr_reset_passthrough();
     fpu_reset();
     return 0;

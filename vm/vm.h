@@ -10,6 +10,7 @@
 #include "ept/guest_mem.h"
 #include "vcpu/vcpu.h"
 #include "vm/config.h"
+#include "vm/platform.h"
 
 struct vm {
     struct vm_config cfg;
@@ -18,6 +19,7 @@ struct vm {
     struct ept ept;
     struct vcpu vcpu;
     struct uart uart;
+    struct platform platform;
     unsigned shutdown_progress;     /* bytes of "Shutdown" seen on port 0x8900 */
     bool prefix_output;             /* several VMs share the console */
     bool at_line_start;

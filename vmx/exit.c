@@ -5,6 +5,7 @@
 #include "dev/io_bus.h"
 #include "vcpu/cpuid.h"
 #include "vcpu/hypercall.h"
+#include "vcpu/mmio.h"
 #include "vcpu/msr.h"
 #include "vcpu/string_io.h"
 #include "vcpu/xcr.h"
@@ -192,6 +193,8 @@ static void exit_external_interrupt(struct vcpu *v)
 static void exit_ept_violation(struct vcpu *v)
 {
     uint64_t gpa = vmread(VMCS_GUEST_PHYSICAL_ADDRESS);
+    if (mmio_emulate(v, gpa))
+        return;
     uint64_t q = vmread(VMCS_EXIT_QUALIFICATION);
     const char *access = (q & EPT_QUAL_FETCH) ? "fetch" : (q & EPT_QUAL_WRITE) ? "write" : "read";
     vcpu_end(v, END_ERROR, "%s outside guest RAM at GPA 0x%lx (rip 0x%lx)", access, gpa,

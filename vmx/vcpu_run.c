@@ -28,8 +28,13 @@ void vmx_gpr_write(struct vcpu *v, unsigned gpr, uint64_t val)
 
 void vmx_skip_instruction(struct vcpu *v)
 {
+    vcpu_advance_rip(v, vmread(VMCS_EXIT_INSTRUCTION_LEN));
+}
+
+void vcpu_advance_rip(struct vcpu *v, uint64_t len)
+{
     (void)v;
-    vmwrite(VMCS_GUEST_RIP, vmread(VMCS_GUEST_RIP) + vmread(VMCS_EXIT_INSTRUCTION_LEN));
+    vmwrite(VMCS_GUEST_RIP, vmread(VMCS_GUEST_RIP) + len);
     uint64_t intr = vmread(VMCS_GUEST_INTERRUPTIBILITY);
     if (intr & (INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS))
         vmwrite(VMCS_GUEST_INTERRUPTIBILITY, intr & ~(uint64_t)(INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS));
@@ -50,6 +55,7 @@ static const uint16_t state_field[] = {
     [VREG_FS_BASE] = VMCS_GUEST_FS_BASE,
     [VREG_GS_BASE] = VMCS_GUEST_GS_BASE,
     [VREG_TSC_OFFSET] = VMCS_TSC_OFFSET,
+    [VREG_CS_BASE] = VMCS_GUEST_CS_BASE,
 };
 
 uint64_t vcpu_get(struct vcpu *v, enum vcpu_state_reg r)
@@ -69,6 +75,15 @@ void vcpu_set(struct vcpu *v, enum vcpu_state_reg r, uint64_t val)
 {
     (void)v;
     vmwrite(state_field[r], val);
+}
+
+unsigned vcpu_code_bits(struct vcpu *v)
+{
+    (void)v;
+    uint32_t ar = (uint32_t)vmread(VMCS_GUEST_CS_AR);
+    if ((ar & AR_L) && (vmread(VMCS_GUEST_IA32_EFER) & (1ull << 10)))
+        return 64;
+    return (ar & AR_DB) ? 32 : 16;
 }
 
 unsigned vcpu_cpl(struct vcpu *v)
@@ -172,7 +187,7 @@ static void prepare_entry(struct vcpu *v)
         set_interrupt_window_exiting(v, true);
         return;
     }
-    platform_ack_interrupt(v, vector);
+    vector = platform_ack_interrupt(v, vector);
     vmwrite(VMCS_ENTRY_INTR_INFO, (uint32_t)vector | INTR_TYPE_EXT_INTR | INTR_INFO_VALID);
     set_interrupt_window_exiting(v, false);
 }
