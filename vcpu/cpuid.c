@@ -34,6 +34,7 @@
 #define F1D_TM           (1u << 29)
 #define F1D_PBE          (1u << 31)
 /* Leaf 7.0 */
+#define F7B_TSC_ADJUST   (1u << 1)
 #define F7B_SGX          (1u << 2)
 #define F7B_INVPCID      (1u << 10)
 #define F7B_PQM          (1u << 12)
@@ -61,6 +62,37 @@ static struct cpuid_regs keel_leaf(uint32_t leaf)
         r.eax = (KEEL_VERSION_MAJOR << 16) | KEEL_VERSION_MINOR;
     }
     return r;
+}
+
+/* Leaf 0x15: TSC = crystal * EBX / EAX (SDM Vol. 3B 19.7.3). The crystal is
+ * the LAPIC timer's input clock too, as Linux assumes. Linux multiplies the
+ * crystal in kHz by EBX in 32 bits, so EBX stays below 2^32 / crystal_kHz
+ * and EAX is the largest denominator that allows (a few ppm of rounding). */
+static struct cpuid_regs tsc_leaf(void)
+{
+    const uint64_t crystal = PLATFORM_BUS_HZ, max_ebx = 0xffffffffull / (crystal / 1000);
+    uint64_t eax = muldiv64(max_ebx, crystal, tsc_hz());
+    if (eax == 0)
+        eax = 1;
+    uint64_t ebx = (muldiv64(tsc_hz(), eax * 2, crystal) + 1) / 2;    /* rounded */
+    return (struct cpuid_regs){ (uint32_t)eax, (uint32_t)ebx, (uint32_t)crystal, 0 };
+}
+
+/* Leaf 0xD.1 EBX: the XSAVEC (compacted) area size for XCR0, summed from the
+ * components' sizes and 64-byte alignment flags (SDM Vol. 1 13.4.3). Some
+ * CPU models (Bochs's among them) report the standard-format size here. */
+static uint32_t xsave_compacted_size(uint64_t xcr0)
+{
+    uint32_t size = 512 + 64;      /* legacy area + XSAVE header */
+    for (unsigned i = 2; i < 63; i++) {
+        if (!((xcr0 >> i) & 1))
+            continue;
+        struct cpuid_regs c = cpuid(0xd, i);
+        if (c.ecx & 2)
+            size = (size + 63) & ~63u;
+        size += c.eax;
+    }
+    return size;
 }
 
 struct cpuid_regs cpuid_emulate(struct vcpu *v, uint32_t leaf, uint32_t subleaf)
@@ -94,7 +126,7 @@ struct cpuid_regs cpuid_emulate(struct vcpu *v, uint32_t leaf, uint32_t subleaf)
         break;
     case 7:
         if (subleaf == 0) {
-            r.ebx &= ~(F7B_SGX | F7B_PQM | F7B_MPX | F7B_PQE | F7B_PT);
+            r.ebx &= ~(F7B_TSC_ADJUST | F7B_SGX | F7B_PQM | F7B_MPX | F7B_PQE | F7B_PT);
             if (!(proc2 & PROC2_ENABLE_INVPCID))
                 r.ebx &= ~F7B_INVPCID;
             r.ecx &= ~(F7C_WAITPKG | F7C_LA57 | F7C_SGX_LC);
@@ -111,6 +143,7 @@ struct cpuid_regs cpuid_emulate(struct vcpu *v, uint32_t leaf, uint32_t subleaf)
             r.edx &= (uint32_t)(vmx_host.xcr0_supported >> 32);
         } else if (subleaf == 1) {
             r.eax &= ~FD1A_XSAVES_XFD;
+            r.ebx = xsave_compacted_size(v->xcr0);
             r.ecx = r.edx = 0;
         } else if (subleaf < 64 && !((vmx_host.xcr0_supported >> subleaf) & 1)) {
             r = (struct cpuid_regs){ 0, 0, 0, 0 };
@@ -120,10 +153,7 @@ struct cpuid_regs cpuid_emulate(struct vcpu *v, uint32_t leaf, uint32_t subleaf)
         r = (struct cpuid_regs){ 1u << 2, 0, 0, 0 };
         break;
     case 0x15:
-        /* TSC = crystal * EBX / EAX. The crystal is the LAPIC timer's input
-         * clock too, which Linux assumes when it reads this leaf. */
-        r = (struct cpuid_regs){ (uint32_t)PLATFORM_BUS_HZ, (uint32_t)tsc_hz(),
-                                 (uint32_t)PLATFORM_BUS_HZ, 0 };
+        r = tsc_leaf();
         break;
     case 0x16:
         r = (struct cpuid_regs){ (uint32_t)(tsc_hz() / 1000000), (uint32_t)(tsc_hz() / 1000000),

@@ -23,6 +23,19 @@ enum vcpu_end {
 
 #define VCPU_END_REASON_MAX 128
 
+/* The architectural state a vCPU starts in, as a boot protocol defines it. */
+enum vcpu_start_mode {
+    START_PROTECTED_FLAT,       /* Multiboot: 32-bit flat segments, paging off */
+    START_LONG_MODE,            /* Linux 64-bit boot protocol: paging on, given CR3 and GDT */
+};
+
+struct vcpu_start {
+    enum vcpu_start_mode mode;
+    uint64_t rip;
+    uint64_t cr3, gdt_base;     /* START_LONG_MODE */
+    uint16_t gdt_limit, cs, ds;
+};
+
 struct vcpu {
     struct guest_regs regs;     /* first: the entry stub is handed &regs */
     struct vm *vm;

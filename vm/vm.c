@@ -7,6 +7,7 @@
 #include "lib/print.h"
 #include "vcpu/fpu.h"
 #include "vcpu/msr.h"
+#include "vm/linux_loader.h"
 #include "vm/multiboot_loader.h"
 #include "vm/vm.h"
 #include "vmx/vmcs.h"
@@ -68,7 +69,7 @@ static const struct boot_module *find_module_entry(const struct boot_info *bi, c
     return find_file(bi, "modules", path);
 }
 
-static int load_multiboot(struct vm *vm, const struct boot_info *bi, uint64_t *entry)
+static int load_multiboot(struct vm *vm, const struct boot_info *bi, struct vcpu_start *start)
 {
     const struct vm_config *c = &vm->cfg;
     const struct boot_module *kernel = find_file(bi, "kernel", c->kernel);
@@ -108,7 +109,51 @@ static int load_multiboot(struct vm *vm, const struct boot_info *bi, uint64_t *e
     }
     vm->vcpu.regs.gpr[GPR_RAX] = MULTIBOOT_BOOT_MAGIC;
     vm->vcpu.regs.gpr[GPR_RBX] = res.info_gpa;
-    *entry = res.entry;
+    *start = (struct vcpu_start){ .mode = START_PROTECTED_FLAT, .rip = res.entry };
+    return 0;
+}
+
+/* The e820 map a Linux guest gets: the PC layout the platform emulates. */
+static unsigned linux_e820(const struct vm *vm, struct linux_e820_entry *e)
+{
+    e[0] = (struct linux_e820_entry){ 0, 0x9fc00, 1 };
+    e[1] = (struct linux_e820_entry){ 0x9fc00, 0x400, 2 };                 /* EBDA */
+    e[2] = (struct linux_e820_entry){ PLATFORM_ACPI_GPA, PLATFORM_ACPI_SIZE, 2 };   /* ACPI tables, BIOS area */
+    e[3] = (struct linux_e820_entry){ 0x100000, vm->mem.size - 0x100000, 1 };
+    return 4;
+}
+
+static int load_linux(struct vm *vm, const struct boot_info *bi, struct vcpu_start *start)
+{
+    const struct vm_config *c = &vm->cfg;
+    if (c->nr_modules)
+        return fail("modules", "%s", "Linux guests take a ramdisk, not Multiboot modules");
+    const struct boot_module *kernel = find_file(bi, "kernel", c->kernel);
+    if (!kernel)
+        return -1;
+    const struct boot_module *initrd = NULL;
+    if (c->ramdisk[0] && !(initrd = find_file(bi, "ramdisk", c->ramdisk)))
+        return -1;
+    struct linux_e820_entry e820[4];
+    struct linux_load_request req = {
+        .kernel = (const void *)(uintptr_t)kernel->start, .kernel_len = kernel->end - kernel->start,
+        .initrd = initrd ? (const void *)(uintptr_t)initrd->start : NULL,
+        .initrd_len = initrd ? initrd->end - initrd->start : 0,
+        .cmdline = c->cmdline, .nr_e820 = linux_e820(vm, e820), .e820 = e820,
+        .acpi_rsdp_gpa = PLATFORM_ACPI_GPA,
+    };
+    static struct linux_load_result res;    /* carries a reason buffer: off the stack */
+    const char *why;
+    if (linux_load(&vm->mem, &req, &res, &why)) {
+        char what[128];
+        snprintf(what, sizeof(what), "%s: %s", c->kernel, why);
+        return fail("kernel", "%s", what);
+    }
+    vm->vcpu.regs.gpr[GPR_RSI] = res.boot_params_gpa;
+    *start = (struct vcpu_start){
+        .mode = START_LONG_MODE, .rip = res.entry_rip, .cr3 = res.cr3,
+        .gdt_base = res.gdt_gpa, .gdt_limit = res.gdt_limit, .cs = res.cs, .ds = res.ds,
+    };
     return 0;
 }
 
@@ -138,9 +183,10 @@ static void destroy(struct vm *vm)
 static int build(struct vm *vm, const struct boot_info *bi)
 {
     const struct vm_config *c = &vm->cfg;
-    if (c->type != VM_TYPE_MULTIBOOT)
-        return fail("type", "%s guests are not supported yet (only \"multiboot\")",
-                    c->type == VM_TYPE_LINUX ? "\"linux\"" : "\"bios\"");
+    if (c->type == VM_TYPE_BIOS)
+        return fail("type", "%s", "\"bios\" guests are not supported yet");
+    if ((c->memory_mib << 20) > PLATFORM_RAM_LIMIT)
+        return fail("memory", "%s", "at most 3584 MiB: RAM ends below the PCI window at 0xe0000000");
     if (c->vcpus != 1)
         return fail("vcpus", "%s", "only 1 vCPU per VM is supported yet");
 
@@ -154,14 +200,16 @@ static int build(struct vm *vm, const struct boot_info *bi)
     vm->shutdown_progress = 0;
     vm->at_line_start = true;
 
-    uint64_t entry;
-    if (allocate_memory(vm) || load_multiboot(vm, bi, &entry))
+    if (allocate_memory(vm))
         return -1;
-    if (vmx_vcpu_create(&vm->vcpu, ept_pointer(&vm->ept), entry))
-        return fail("memory", "%s", "no memory left for the VMCS");
     if (platform_init(&vm->vcpu, &vm->mem, vm->mem.size))
         return fail("memory", "%s", "too small for the platform's ACPI tables");
     uart_reset(&vm->uart, platform_isa_irq(&vm->vcpu, 4));
+    struct vcpu_start start;
+    if ((c->type == VM_TYPE_LINUX ? load_linux : load_multiboot)(vm, bi, &start))
+        return -1;
+    if (vmx_vcpu_create(&vm->vcpu, ept_pointer(&vm->ept), &start))
+        return fail("memory", "%s", "no memory left for the VMCS");
     msr_reset_passthrough();
     fpu_reset();
     return 0;

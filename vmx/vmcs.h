@@ -7,9 +7,9 @@
 #include "vcpu/vcpu.h"
 #include "vmx/vmx_cpu.h"
 
-/* Allocate and fill the VMCS (leaves it current); the guest starts at
- * start_rip in flat 32-bit protected mode. Returns 0 or -1 (no memory). */
-int vmx_vcpu_create(struct vcpu *v, uint64_t eptp, uint64_t start_rip);
+/* Allocate and fill the VMCS (leaves it current) with the guest in its start
+ * state. Returns 0 or -1 (no memory). */
+int vmx_vcpu_create(struct vcpu *v, uint64_t eptp, const struct vcpu_start *start);
 void vmx_vcpu_destroy(struct vcpu *v);
 /* Run until the vCPU ends. */
 void vmx_vcpu_run(struct vcpu *v);

@@ -1,5 +1,6 @@
 /* Building a vCPU's VMCS: controls, host state, and the architectural start
  * state of a Multiboot guest (SDM Vol. 3C ch. 25, 27.2-27.3). Root mode. */
+#include <stdbool.h>
 #include <string.h>
 #include "core/palloc.h"
 #include "vcpu/vcpu.h"
@@ -83,47 +84,56 @@ static void write_segment(unsigned sel_field, uint16_t sel, uint64_t base, uint3
     vmwrite(VMCS_GUEST_ES_AR + idx, ar);
 }
 
-/* The state QEMU and GRUB hand a Multiboot kernel: flat 4 GiB segments,
- * 32-bit protected mode, paging and interrupts off (Multiboot 0.6.96 3.2). */
-static void write_guest_protected_flat(uint64_t rip)
+/* Multiboot (0.6.96 3.2): flat 4 GiB 32-bit segments, paging and interrupts
+ * off. Linux's 64-bit boot protocol (Documentation/x86/boot.rst): paging
+ * with the loader's identity map, __BOOT_CS 64-bit code, __BOOT_DS data. */
+static void write_guest_start(struct vcpu *v, const struct vcpu_start *st)
 {
+    bool lm = st->mode == START_LONG_MODE;
+    uint16_t cs = lm ? st->cs : 0x08, ds = lm ? st->ds : 0x10;
     const uint32_t data_ar = AR_TYPE_DATA_RW_ACCESSED | AR_S | AR_PRESENT | AR_DB | AR_G;
-    const uint32_t code_ar = AR_TYPE_CODE_RX_ACCESSED | AR_S | AR_PRESENT | AR_DB | AR_G;
-    write_segment(VMCS_GUEST_CS_SEL, 0x08, 0, 0xffffffff, code_ar);
-    write_segment(VMCS_GUEST_SS_SEL, 0x10, 0, 0xffffffff, data_ar);
-    write_segment(VMCS_GUEST_DS_SEL, 0x10, 0, 0xffffffff, data_ar);
-    write_segment(VMCS_GUEST_ES_SEL, 0x10, 0, 0xffffffff, data_ar);
-    write_segment(VMCS_GUEST_FS_SEL, 0x10, 0, 0xffffffff, data_ar);
-    write_segment(VMCS_GUEST_GS_SEL, 0x10, 0, 0xffffffff, data_ar);
+    const uint32_t code_ar = AR_TYPE_CODE_RX_ACCESSED | AR_S | AR_PRESENT | AR_G |
+                             (lm ? AR_L : AR_DB);
+    write_segment(VMCS_GUEST_CS_SEL, cs, 0, 0xffffffff, code_ar);
+    write_segment(VMCS_GUEST_SS_SEL, ds, 0, 0xffffffff, data_ar);
+    write_segment(VMCS_GUEST_DS_SEL, ds, 0, 0xffffffff, data_ar);
+    write_segment(VMCS_GUEST_ES_SEL, ds, 0, 0xffffffff, data_ar);
+    write_segment(VMCS_GUEST_FS_SEL, ds, 0, 0xffffffff, data_ar);
+    write_segment(VMCS_GUEST_GS_SEL, ds, 0, 0xffffffff, data_ar);
     write_segment(VMCS_GUEST_LDTR_SEL, 0, 0, 0, AR_UNUSABLE);
+    /* A busy TSS (type 11 is also the 64-bit busy TSS) keeps VM entry's checks happy. */
     write_segment(VMCS_GUEST_TR_SEL, 0, 0, 0x67, AR_TYPE_TSS32_BUSY | AR_PRESENT);
-    vmwrite(VMCS_GUEST_GDTR_BASE, 0);
-    vmwrite(VMCS_GUEST_GDTR_LIMIT, 0);
+    vmwrite(VMCS_GUEST_GDTR_BASE, lm ? st->gdt_base : 0);
+    vmwrite(VMCS_GUEST_GDTR_LIMIT, lm ? st->gdt_limit : 0);
     vmwrite(VMCS_GUEST_IDTR_BASE, 0);
     vmwrite(VMCS_GUEST_IDTR_LIMIT, 0);
 
-    uint64_t cr0 = CR0_PE | CR0_ET;
+    uint64_t cr0 = CR0_PE | CR0_ET | (lm ? CR0_PG | CR0_NE : 0);
+    uint64_t cr4 = lm ? CR4_PAE : 0;
     vmwrite(VMCS_CR0_READ_SHADOW, cr0);
     vmwrite(VMCS_GUEST_CR0, vmx_guest_cr0(cr0));
-    vmwrite(VMCS_CR4_READ_SHADOW, 0);
-    vmwrite(VMCS_GUEST_CR4, vmx_guest_cr4(0));
-    vmwrite(VMCS_GUEST_CR3, 0);
+    vmwrite(VMCS_CR4_READ_SHADOW, cr4);
+    vmwrite(VMCS_GUEST_CR4, vmx_guest_cr4(cr4));
+    vmwrite(VMCS_GUEST_CR3, lm ? st->cr3 : 0);
+    vmwrite(VMCS_GUEST_IA32_EFER, lm ? EFER_LME | EFER_LMA : 0);
+    if (lm)
+        vmwrite(VMCS_ENTRY_CONTROLS, vmx_host.ctl.entry | ENTRY_IA32E_MODE_GUEST);
+    (void)v;
     vmwrite(VMCS_GUEST_DR7, DR7_INIT);
     vmwrite(VMCS_GUEST_RSP, 0);
-    vmwrite(VMCS_GUEST_RIP, rip);
+    vmwrite(VMCS_GUEST_RIP, st->rip);
     vmwrite(VMCS_GUEST_RFLAGS, RFLAGS_RESERVED1);
     vmwrite(VMCS_GUEST_PENDING_DBG, 0);
     vmwrite(VMCS_GUEST_INTERRUPTIBILITY, 0);
     vmwrite(VMCS_GUEST_ACTIVITY_STATE, ACTIVITY_ACTIVE);
     vmwrite(VMCS_GUEST_IA32_DEBUGCTL, 0);
     vmwrite(VMCS_GUEST_IA32_PAT, PAT_POWER_ON_DEFAULT);
-    vmwrite(VMCS_GUEST_IA32_EFER, 0);
     vmwrite(VMCS_GUEST_SYSENTER_CS, 0);
     vmwrite(VMCS_GUEST_SYSENTER_ESP, 0);
     vmwrite(VMCS_GUEST_SYSENTER_EIP, 0);
 }
 
-int vmx_vcpu_create(struct vcpu *v, uint64_t eptp, uint64_t start_rip)
+int vmx_vcpu_create(struct vcpu *v, uint64_t eptp, const struct vcpu_start *start)
 {
     uint64_t vmcs = palloc_page();
     if (!vmcs)
@@ -138,7 +148,7 @@ int vmx_vcpu_create(struct vcpu *v, uint64_t eptp, uint64_t start_rip)
     v->xcr0 = 1;
     write_controls(v, eptp);
     write_host_state();
-    write_guest_protected_flat(start_rip);
+    write_guest_start(v, start);
     /* This VPID may have tagged translations of an earlier VM. */
     invvpid(vmx_host.ctl.invvpid_single ? INVVPID_SINGLE_CONTEXT : INVVPID_ALL_CONTEXT, v->vpid);
     if (vmx_host.ctl.invept_single)
