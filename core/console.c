@@ -44,9 +44,23 @@ void console_write(const char *s, size_t n)
     }
 }
 
+/* Typed input waits here: the UART's own FIFO holds only 16 bytes, and Keel
+ * looks at it only every few milliseconds. */
+#define INPUT_BUFFER 256
+static uint8_t input[INPUT_BUFFER];
+static unsigned input_head, input_count;
+
 int console_getc(void)
 {
-    if (!console_enabled || !(inb(COM1_BASE + UART_LSR) & UART_LSR_DR))
+    while (console_enabled && input_count < INPUT_BUFFER &&
+           (inb(COM1_BASE + UART_LSR) & UART_LSR_DR)) {
+        input[(input_head + input_count) % INPUT_BUFFER] = inb(COM1_BASE + UART_RBR);
+        input_count++;
+    }
+    if (!input_count)
         return -1;
-    return inb(COM1_BASE + UART_RBR);
+    int c = input[input_head];
+    input_head = (input_head + 1) % INPUT_BUFFER;
+    input_count--;
+    return c;
 }

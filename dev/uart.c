@@ -37,14 +37,13 @@ static void rx_push(struct uart *u, uint8_t c)
 
 static void poll_console(struct uart *u)
 {
-    if (u->rx_count || (u->mcr & UART_MCR_LOOP))
+    if (u->rx_count == UART_RX_FIFO || (u->mcr & UART_MCR_LOOP))
         return;
     uint64_t now = rdtsc();
     if (now - u->last_console_poll < CONSOLE_POLL_INTERVAL_CYCLES)
         return;
     u->last_console_poll = now;
-    int c = console_getc();
-    if (c >= 0)
+    for (int c; u->rx_count < UART_RX_FIFO && (c = console_getc()) >= 0;)
         rx_push(u, (uint8_t)c);
 }
 

@@ -19,6 +19,9 @@ trap 'rm -rf "$work"' EXIT
 iso_abs=$(readlink -f "$iso")
 : > "$serial"
 serial_abs=$(readlink -f "$serial")
+# KEEL_BOCHS_COM1_TTY=PATH: COM1 is that terminal (interactive) instead of a file.
+com1="com1: enabled=1, mode=file, dev=$serial_abs"
+[ -n "${KEEL_BOCHS_COM1_TTY:-}" ] && com1="com1: enabled=1, mode=term, dev=$KEEL_BOCHS_COM1_TTY"
 cat > "$work/bochsrc" <<RC
 megs: $megs
 cpu: model=$model, count=$cpus, ips=${KEEL_BOCHS_IPS:-1500000000}
@@ -28,7 +31,7 @@ ata0-master: type=cdrom, path=$iso_abs, status=inserted
 boot: cdrom
 display_library: term
 port_e9_hack: enabled=1
-com1: enabled=1, mode=file, dev=$serial_abs
+$com1
 log: $work/bochs.log
 clock: sync=none, time0=local
 RC

@@ -1,21 +1,57 @@
 #!/usr/bin/env bash
-# Keel's main job: build everything, then boot Keel with the default demo VM,
-# in QEMU/KVM where nested VT-x exists, else in Bochs. The serial console
-# (Keel's log and the guest's output) is shown here as it happens.
+# Keel's main job: build everything, then boot Keel with the default demo VM
+# (demo/linux.cfg: an unmodified Linux to a busybox shell) in QEMU/KVM where
+# nested VT-x exists, else in Bochs. The serial console is this terminal:
+# type at the guest's shell; `poweroff` ends the VM and then the machine.
 #
-#   tools/run.sh [ISO]        default ISO: build/keel-demo.iso
+#   tools/run.sh [CFG...]     default: demo/linux.cfg
+#
+# In Bochs, COM1 is bridged to this terminal through a pty (socat); Ctrl-]
+# leaves early. Without a terminal (a pipe), the console is only shown.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 tools/build.sh || exit 1
 build=${KEEL_BUILD:-$PWD/build}
-iso=${1:-$build/keel-demo.iso}
+cfgs=("$@")
+[ ${#cfgs[@]} -eq 0 ] && cfgs=(demo/linux.cfg)
+
+files=$build/demo-files
+mkdir -p "$files"
+echo "run: preparing the Linux guest (the first run builds a kernel: a few minutes)" >&2
+kernel=$(tools/linux-kernel.sh) && initrd=$(tools/initramfs.sh) || exit 1
+cp "$kernel" "$files/bzImage"
+cp "$initrd" "$files/initrd.img"
+cp "$build"/guests/*.elf "$build"/guests/*.bin "$files/" 2>/dev/null
+iso=$build/keel-run.iso
+tools/mkiso.sh -o "$iso" -k "$build/keel.elf" -d "$files" "${cfgs[@]}" >/dev/null || exit 1
 
 if tools/kvm-vmx.sh; then
-  echo "run: QEMU/KVM with nested VT-x"
+  echo "run: QEMU/KVM with nested VT-x" >&2
   exec tools/run-qemu.sh "$iso"
 fi
-echo "run: no nested VT-x here; booting in Bochs (emulated VT-x), this takes a few seconds"
+echo "run: no nested VT-x here; booting in Bochs (emulated VT-x)" >&2
 serial=$build/run-serial.log
+if [ -t 0 ] && [ -t 1 ]; then
+  # socat keeps the terminal in the foreground; Bochs runs beside it and ends
+  # the bridge when the machine powers off.
+  pty=$build/com1-pty
+  rm -f "$pty" "$build/run-rc"
+  (
+    for _ in $(seq 100); do [ -e "$pty" ] && break; sleep 0.1; done
+    KEEL_BOCHS_COM1_TTY=$pty tools/run-bochs.sh "$iso" "$serial" "${KEEL_TIMEOUT:-3600}" \
+      > "$build/run-bochs.txt" 2>&1
+    echo $? > "$build/run-rc"
+    pkill -f "PTY,link=$pty" 2>/dev/null
+  ) &
+  runner=$!
+  socat -b1 "PTY,link=$pty,raw,echo=0" "STDIO,raw,echo=0,escape=0x1d"
+  stty sane 2>/dev/null
+  [ -e "$build/run-rc" ] || pkill -KILL -f "bochs.*$(basename "$iso")" 2>/dev/null
+  wait $runner 2>/dev/null
+  echo
+  cat "$build/run-bochs.txt"
+  exit "$(cat "$build/run-rc" 2>/dev/null || echo 1)"
+fi
 : > "$serial"
 tools/run-bochs.sh "$iso" "$serial" "${KEEL_TIMEOUT:-600}" > "$build/run-bochs.txt" 2>&1 &
 bochs=$!

@@ -3,7 +3,7 @@
 # Idempotent: installs only what is missing. Needs root (or sudo).
 set -euo pipefail
 packages=(cmake make gcc binutils nasm libcmocka-dev grub-pc-bin grub-common xorriso mtools
-          bochs bochsbios vgabios bochs-term qemu-system-x86)
+          bochs bochsbios vgabios bochs-term qemu-system-x86 socat)
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

@@ -19,7 +19,7 @@
 #define MSR_X2APIC_LAST    0x8ff
 #define RESET_CONTROL_PORT 0xcf9
 #define RESET_CONTROL_CPU  0x04     /* RST_CPU: reset when set (with SYS_RST: hard) */
-#define UART_POLL_NS       10000000ull
+#define UART_POLL_NS       1000000ull   /* 16 bytes at 115200 baud take 1.4 ms */
 #define IOAPIC_PCI_PINS    0x00ff0000u  /* GSI 16-23: PCI INTx, level, active low */
 
 static struct platform *platform_of(struct vcpu *v) { return &v->vm->platform; }
