@@ -31,19 +31,70 @@ static void apic_write(uint32_t reg, uint32_t val)
         mmio[reg / 4] = val;
 }
 
-bool host_apic_init(void)
+#define REG_ID          0x020
+#define REG_ICR         0x300
+#define REG_ICR_HIGH    0x310
+#define ICR_INIT        (5u << 8)
+#define ICR_STARTUP     (6u << 8)
+#define ICR_ASSERT      (1u << 14)
+#define ICR_LEVEL       (1u << 15)
+#define ICR_ALL_BUT_SELF (3u << 18)
+
+static void send_icr(uint32_t dest, uint32_t low)
 {
-    uint32_t ecx = cpuid(1, 0).ecx;
+    if (x2apic) {
+        wrmsr(X2APIC_MSR(REG_ICR), ((uint64_t)dest << 32) | low);
+    } else {
+        mmio[REG_ICR_HIGH / 4] = dest << 24;
+        mmio[REG_ICR / 4] = low;
+        while (mmio[REG_ICR / 4] & (1u << 12))     /* delivery status */
+            cpu_relax();
+    }
+}
+
+uint32_t host_apic_id(void)
+{
+    return x2apic ? (uint32_t)rdmsr(X2APIC_MSR(REG_ID)) : mmio[REG_ID / 4] >> 24;
+}
+
+void host_apic_send_init_all(void)
+{
+    send_icr(0, ICR_ALL_BUT_SELF | ICR_LEVEL | ICR_ASSERT | ICR_INIT);
+}
+
+void host_apic_send_sipi_all(uint8_t page)
+{
+    send_icr(0, ICR_ALL_BUT_SELF | ICR_ASSERT | ICR_STARTUP | page);
+}
+
+void host_apic_send_ipi(uint32_t apic_id, uint8_t vector)
+{
+    send_icr(apic_id, ICR_ASSERT | vector);
+}
+
+static void enable_local(void)
+{
     uint64_t base = rdmsr(MSR_IA32_APIC_BASE) | APIC_BASE_ENABLE;
-    x2apic = (ecx & CPUID1_ECX_X2APIC) != 0;
     if (x2apic)
         base |= APIC_BASE_X2APIC_ENABLE;
     wrmsr(MSR_IA32_APIC_BASE, base);
-    mmio = (volatile uint32_t *)(uintptr_t)(base & APIC_BASE_ADDR_MASK);
     apic_write(REG_SVR, SVR_ENABLE | HOST_SPURIOUS_VECTOR);
-    have_timer = (ecx & CPUID1_ECX_TSC_DEADLINE) != 0;
     if (have_timer)
         apic_write(REG_LVT_TIMER, LVT_TSC_DEADLINE | HOST_TIMER_VECTOR);
+}
+
+void host_apic_init_ap(void)
+{
+    enable_local();
+}
+
+bool host_apic_init(void)
+{
+    uint32_t ecx = cpuid(1, 0).ecx;
+    x2apic = (ecx & CPUID1_ECX_X2APIC) != 0;
+    have_timer = (ecx & CPUID1_ECX_TSC_DEADLINE) != 0;
+    mmio = (volatile uint32_t *)(uintptr_t)(rdmsr(MSR_IA32_APIC_BASE) & APIC_BASE_ADDR_MASK);
+    enable_local();
     printk("keel: host LAPIC in %s mode, %s\n", x2apic ? "x2APIC" : "xAPIC",
            have_timer ? "TSC-deadline timer" : "no TSC-deadline timer (idle vCPUs poll)");
     return have_timer;

@@ -7,6 +7,8 @@
 #include "core/host_rtc.h"
 #include "core/legacy_pic.h"
 #include "core/palloc.h"
+#include "core/percpu.h"
+#include "core/smp.h"
 #include "core/power.h"
 #include "core/tsc.h"
 #include "lib/print.h"
@@ -54,7 +56,8 @@ void keel_main(uint32_t magic, uint64_t info)
         machine_power_off(NULL);
     }
 
-    cpu_tables_init();
+    percpu_init(0, cpuid(1, 0).ebx >> 24);
+    cpu_tables_init(0);
     legacy_pic_mask_all();      /* firmware leaves the PIT's IRQ 0 running */
     palloc_init(&boot_info);
     if (host_paging_init(&boot_info)) {
@@ -71,6 +74,8 @@ void keel_main(uint32_t magic, uint64_t info)
         printk("keel: VT-x not available: %s\n", reason);
         machine_power_off(&boot_info);
     }
+    this_pcpu()->apic_id = host_apic_id();
+    smp_start_aps();
 
     unsigned nr_vms = 0;
     for (unsigned i = 0; i < boot_info.nr_modules; i++)

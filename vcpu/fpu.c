@@ -2,6 +2,7 @@
  * XSTATE_BV = 0 loads the init state of every requested component
  * (SDM Vol. 1 13.8.1). Keel itself never uses these registers. */
 #include <stdint.h>
+#include "core/percpu.h"
 #include "vcpu/fpu.h"
 #include "vmx/vmx_cpu.h"
 #include "vmx/x86.h"
@@ -23,5 +24,5 @@ void fpu_reset(void)
     __asm__ volatile("xrstor %0" ::"m"(init_area), "a"((uint32_t)all), "d"((uint32_t)(all >> 32))
                      : "memory");
     xsetbv(0, 1);
-    vmx_host.current_xcr0 = 1;
+    this_pcpu()->current_xcr0 = 1;
 }

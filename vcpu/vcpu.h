@@ -10,6 +10,7 @@
 #include "vcpu/guest_regs.h"
 
 struct vm;
+struct pcpu;
 
 enum vcpu_end {
     VCPU_RUNNING,
@@ -27,6 +28,7 @@ enum vcpu_end {
 enum vcpu_start_mode {
     START_PROTECTED_FLAT,       /* Multiboot: 32-bit flat segments, paging off */
     START_LONG_MODE,            /* Linux 64-bit boot protocol: paging on, given CR3 and GDT */
+    START_REAL_MODE,            /* an AP after SIPI: CS = cs, base cs << 4, RIP = rip */
 };
 
 struct vcpu_start {
@@ -40,6 +42,7 @@ struct vcpu {
     struct guest_regs regs;     /* first: the entry stub is handed &regs */
     struct vm *vm;
     unsigned id;
+    struct pcpu *pcpu;          /* the physical CPU it runs on */
 
     /* Root-mode bookkeeping owned by vmx/ */
     uint64_t vmcs_phys;
@@ -47,12 +50,13 @@ struct vcpu {
     uint16_t vpid;
     uint32_t proc_controls;     /* current primary controls (interrupt window toggles) */
     uint64_t armed_deadline;    /* host timer deadline armed for this vCPU */
-    bool intr_maybe_pending;    /* the platform raised something: look before entry */
+    volatile bool intr_maybe_pending;   /* the platform raised something: look before entry */
     bool event_queued;          /* VM-entry interruption info holds an event */
 
     /* Guest-visible state Keel emulates or shadows */
     uint64_t xcr0;              /* the guest's XCR0; loaded before each entry */
     uint64_t cr8;               /* task priority as seen through MOV CR8 */
+    bool saw_init;              /* an AP has had its INIT; the next SIPI starts it */
 
     struct exit_stats stats;
 
@@ -61,8 +65,9 @@ struct vcpu {
     char end_reason[VCPU_END_REASON_MAX];
 };
 
-/* Make the vCPU look at its platform's interrupts before its next entry. */
-static inline void vcpu_kick(struct vcpu *v) { v->intr_maybe_pending = true; }
+/* Make the vCPU look at its platform's interrupts before its next entry,
+ * interrupting its physical CPU if that is another one. */
+void vcpu_kick(struct vcpu *v);
 
 /* Stop the vCPU after this exit; `fmt` adds detail for END_ERROR. */
 void vcpu_end(struct vcpu *v, enum vcpu_end how, const char *fmt, ...)

@@ -41,59 +41,85 @@ static uint64_t ns_deadline(const struct platform *p, uint64_t ns)
 
 /* --- interrupt wiring ----------------------------------------------------- */
 
+static struct lapic *lapic_of(struct vcpu *v) { return &platform_of(v)->lapic[v->id]; }
+
+/* ISA interrupts reach the PIC (wired to vCPU 0's LINT0) and the IOAPIC. */
 static void isa_irq_set(void *ctx, unsigned line, bool level)
 {
-    struct vcpu *v = ctx;
-    struct platform *p = platform_of(v);
+    struct vm *vm = ctx;
+    struct platform *p = &vm->platform;
     pic_set_irq(&p->pic, line, level);
     ioapic_set_irq(&p->ioapic, line == 0 ? 2 : line, level);
-    vcpu_kick(v);
+    vcpu_kick(&vm->vcpus[0]);
 }
 
+/* The APIC bus: every LAPIC whose destination matches takes the message.
+ * Lowest-priority delivery goes to the first match, which is allowed. */
 static void apic_bus_send(void *ctx, const struct apic_msg *m)
 {
-    struct vcpu *v = ctx;
-    struct lapic *a = &platform_of(v)->lapic;
-    if (lapic_match_dest(a, m)) {
+    struct vm *vm = ctx;
+    for (unsigned i = 0; i < vm->platform.nr_cpus; i++) {
+        struct lapic *a = &vm->platform.lapic[i];
+        if (!lapic_match_dest(a, m))
+            continue;
         lapic_accept(a, m);
-        vcpu_kick(v);
+        vcpu_kick(&vm->vcpus[i]);
+        if (m->delivery == APIC_DM_LOWEST)
+            break;
     }
 }
 
-const struct irq_line *platform_isa_irq(struct vcpu *v, unsigned irq)
+const struct irq_line *platform_isa_irq(struct vm *vm, unsigned irq)
 {
-    return &platform_of(v)->isa_irq[irq & 15];
+    return &vm->platform.isa_irq[irq & 15];
 }
 
-int platform_init(struct vcpu *v, const struct guest_mem *mem, uint64_t ram_size)
+int platform_take_startup(struct vcpu *v)
 {
-    struct platform *p = platform_of(v);
+    struct lapic *a = lapic_of(v);
+    if (lapic_take_init(a)) {
+        lapic_init_reset(a);
+        v->saw_init = true;
+    }
+    int vector = lapic_take_sipi(a);
+    return v->saw_init ? vector : -1;      /* a SIPI before any INIT is ignored */
+}
+
+int platform_init(struct vm *vm)
+{
+    struct platform *p = &vm->platform;
+    const struct guest_mem *mem = &vm->mem;
+    uint64_t ram_size = vm->mem.size;
     memset(p, 0, sizeof(*p));
+    p->nr_cpus = vm->nr_vcpus;
     p->tsc_start = rdtsc();
     for (unsigned i = 0; i < 16; i++)
-        p->isa_irq[i] = (struct irq_line){ isa_irq_set, v, i };
+        p->isa_irq[i] = (struct irq_line){ isa_irq_set, vm, i };
 
-    const struct apic_bus bus = { apic_bus_send, v };
+    const struct apic_bus bus = { apic_bus_send, vm };
     pic_init(&p->pic);
     pit_init(&p->pit, &p->isa_irq[0]);
     rtc_init(&p->rtc, host_rtc_now(), 0, &p->isa_irq[8]);
-    ioapic_init(&p->ioapic, 1, &bus);
+    uint8_t ioapic_id = (uint8_t)p->nr_cpus;  /* after the LAPIC IDs, as the MADT says */
+    ioapic_init(&p->ioapic, ioapic_id, &bus);
     ioapic_set_active_low_inputs(&p->ioapic, IOAPIC_PCI_PINS);
-    const struct lapic_config lc = {
-        .apic_id = v->id, .bsp = v->id == 0, .tsc_hz = tsc_hz(), .bus_hz = PLATFORM_BUS_HZ,
-        .maxphyaddr = (uint8_t)cpuid(0x80000008, 0).eax,
-    };
-    lapic_init(&p->lapic, &lc, &bus, ioapic_eoi_broadcast, &p->ioapic);
-    lapic_setup_virtual_wire(&p->lapic);    /* the state firmware hands over */
+    for (unsigned i = 0; i < p->nr_cpus; i++) {
+        const struct lapic_config lc = {
+            .apic_id = i, .bsp = i == 0, .tsc_hz = tsc_hz(), .bus_hz = PLATFORM_BUS_HZ,
+            .maxphyaddr = (uint8_t)cpuid(0x80000008, 0).eax,
+        };
+        lapic_init(&p->lapic[i], &lc, &bus, ioapic_eoi_broadcast, &p->ioapic);
+    }
+    lapic_setup_virtual_wire(&p->lapic[0]);     /* the state firmware hands over */
     acpi_pm_init(&p->pm, &p->isa_irq[ACPI_SCI_IRQ]);
     pci_host_init(&p->pci);
-    fw_cfg_init(&p->fw_cfg, 1, ram_size);
+    fw_cfg_init(&p->fw_cfg, (uint16_t)p->nr_cpus, ram_size);
 
     /* The ACPI tables live in the reserved BIOS area, where a scan finds the RSDP. */
     uint8_t *tables = guest_mem_ptr(mem, PLATFORM_ACPI_GPA, PLATFORM_ACPI_SIZE);
     const struct acpi_platform desc = {
-        .nr_cpus = 1, .lapic_addr = PLATFORM_LAPIC_GPA, .ioapic_addr = PLATFORM_IOAPIC_GPA,
-        .ioapic_id = 1, .pm1a_evt = ACPI_PM1_EVT, .pm1a_cnt = ACPI_PM1_CNT,
+        .nr_cpus = p->nr_cpus, .lapic_addr = PLATFORM_LAPIC_GPA, .ioapic_addr = PLATFORM_IOAPIC_GPA,
+        .ioapic_id = ioapic_id, .pm1a_evt = ACPI_PM1_EVT, .pm1a_cnt = ACPI_PM1_CNT,
         .pm_tmr = ACPI_PM_TMR, .sci_irq = ACPI_SCI_IRQ, .s5_slp_typ = ACPI_S5_SLP_TYP,
     };
     uint64_t rsdp;
@@ -105,10 +131,10 @@ int platform_init(struct vcpu *v, const struct guest_mem *mem, uint64_t ram_size
 int platform_pending_interrupt(struct vcpu *v)
 {
     struct platform *p = platform_of(v);
-    int vector = lapic_pending_vector(&p->lapic);
+    int vector = lapic_pending_vector(lapic_of(v));
     if (vector >= 0)
         return vector;
-    if (lapic_accepts_pic_interrupts(&p->lapic) && pic_has_interrupt(&p->pic))
+    if (v->id == 0 && lapic_accepts_pic_interrupts(lapic_of(v)) && pic_has_interrupt(&p->pic))
         return PENDING_PIC;
     return -1;
 }
@@ -118,7 +144,7 @@ int platform_ack_interrupt(struct vcpu *v, int pending)
     struct platform *p = platform_of(v);
     if (pending == PENDING_PIC)
         return pic_acknowledge(&p->pic);
-    lapic_ack(&p->lapic, (uint8_t)pending);
+    lapic_ack(lapic_of(v), (uint8_t)pending);
     return pending;
 }
 
@@ -129,13 +155,13 @@ uint64_t platform_update(struct vcpu *v, uint64_t now)
     pit_update(&p->pit, ns);
     rtc_update(&p->rtc, ns);
     uint64_t offset = vcpu_get(v, VREG_TSC_OFFSET);
-    lapic_update(&p->lapic, now + offset);
+    lapic_update(lapic_of(v), now + offset);
 
     uint64_t deadline = ns_deadline(p, pit_next_event_ns(&p->pit));
     uint64_t rtc = ns_deadline(p, rtc_next_event_ns(&p->rtc));
     if (rtc < deadline)
         deadline = rtc;
-    uint64_t lapic = lapic_next_event_tsc(&p->lapic);
+    uint64_t lapic = lapic_next_event_tsc(lapic_of(v));
     if (lapic != UINT64_MAX && lapic - offset < deadline)
         deadline = lapic - offset;
     /* A guest waiting for console input is told of it within UART_POLL_NS. */
@@ -229,10 +255,10 @@ void platform_io_write(struct vcpu *v, uint16_t port, unsigned size, uint32_t va
 
 /* --- MMIO and MSRs -------------------------------------------------------------- */
 
-static bool in_lapic_page(struct platform *p, uint64_t gpa, uint32_t *offset)
+static bool in_lapic_page(struct lapic *a, uint64_t gpa, uint32_t *offset)
 {
-    uint64_t base = lapic_base_msr(&p->lapic) & ~0xfffull & 0x000ffffffffff000ull;
-    if (!lapic_enabled(&p->lapic) || lapic_x2apic_mode(&p->lapic) ||
+    uint64_t base = lapic_base_msr(a) & 0x000ffffffffff000ull;
+    if (!lapic_enabled(a) || lapic_x2apic_mode(a) ||
         gpa < base || gpa >= base + PLATFORM_MMIO_SIZE)
         return false;
     *offset = (uint32_t)(gpa - base);
@@ -247,15 +273,15 @@ static bool in_ioapic_page(uint64_t gpa)
 bool platform_mmio_claims(struct vcpu *v, uint64_t gpa)
 {
     uint32_t off;
-    return in_lapic_page(platform_of(v), gpa, &off) || in_ioapic_page(gpa);
+    return in_lapic_page(lapic_of(v), gpa, &off) || in_ioapic_page(gpa);
 }
 
 bool platform_mmio_read(struct vcpu *v, uint64_t gpa, unsigned size, uint64_t *val)
 {
     struct platform *p = platform_of(v);
     uint32_t off;
-    if (in_lapic_page(p, gpa, &off)) {
-        *val = size == 4 ? lapic_mmio_read(&p->lapic, off, guest_tsc(v, rdtsc())) : 0;
+    if (in_lapic_page(lapic_of(v), gpa, &off)) {
+        *val = size == 4 ? lapic_mmio_read(lapic_of(v), off, guest_tsc(v, rdtsc())) : 0;
         return true;
     }
     if (in_ioapic_page(gpa)) {
@@ -270,9 +296,9 @@ bool platform_mmio_write(struct vcpu *v, uint64_t gpa, unsigned size, uint64_t v
     struct platform *p = platform_of(v);
     uint32_t off;
     vcpu_kick(v);
-    if (in_lapic_page(p, gpa, &off)) {
+    if (in_lapic_page(lapic_of(v), gpa, &off)) {
         if (size == 4)
-            lapic_mmio_write(&p->lapic, off, (uint32_t)val, guest_tsc(v, rdtsc()));
+            lapic_mmio_write(lapic_of(v), off, (uint32_t)val, guest_tsc(v, rdtsc()));
         return true;
     }
     if (in_ioapic_page(gpa)) {
@@ -284,7 +310,7 @@ bool platform_mmio_write(struct vcpu *v, uint64_t gpa, unsigned size, uint64_t v
 
 int platform_msr_read(struct vcpu *v, uint32_t msr, uint64_t *val)
 {
-    struct lapic *a = &platform_of(v)->lapic;
+    struct lapic *a = lapic_of(v);
     if (msr == MSR_IA32_APIC_BASE) {
         *val = lapic_base_msr(a);
         return 1;
@@ -301,7 +327,7 @@ int platform_msr_read(struct vcpu *v, uint32_t msr, uint64_t *val)
 
 int platform_msr_write(struct vcpu *v, uint32_t msr, uint64_t val)
 {
-    struct lapic *a = &platform_of(v)->lapic;
+    struct lapic *a = lapic_of(v);
     uint64_t now = guest_tsc(v, rdtsc());
     vcpu_kick(v);
     if (msr == MSR_IA32_APIC_BASE)

@@ -28,13 +28,15 @@
 #define PLATFORM_MMIO_SIZE    0x1000ull
 #define PLATFORM_RAM_LIMIT    0xe0000000ull /* RAM must end below the PCI window */
 #define PLATFORM_BUS_HZ       25000000ull   /* crystal clock: LAPIC timer input, CPUID 0x15 */
+#define PLATFORM_CPUS_MAX     8
 
 struct platform {
     struct pic pic;
     struct pit pit;
     struct rtc rtc;
     struct ioapic ioapic;
-    struct lapic lapic;         /* one vCPU per VM for now */
+    unsigned nr_cpus;
+    struct lapic lapic[PLATFORM_CPUS_MAX];  /* one per vCPU, APIC ID = vCPU number */
     struct acpi_pm pm;
     struct pci_host pci;
     struct fw_cfg fw_cfg;
@@ -44,10 +46,15 @@ struct platform {
     bool uart_wants_polling;
 };
 
+struct vm;
+
 /* Set up every device and write the ACPI tables into guest RAM. 0 or -1. */
-int platform_init(struct vcpu *v, const struct guest_mem *mem, uint64_t ram_size);
+int platform_init(struct vm *vm);
 /* The ISA IRQ line a device on the platform drives. */
-const struct irq_line *platform_isa_irq(struct vcpu *v, unsigned irq);
+const struct irq_line *platform_isa_irq(struct vm *vm, unsigned irq);
+/* An application processor's vCPU: the SIPI vector once INIT and SIPI have
+ * arrived at its LAPIC, else -1. */
+int platform_take_startup(struct vcpu *v);
 
 /* Highest-priority pending external interrupt for the vCPU, or -1; the
  * returned token is handed back to platform_ack_interrupt. */

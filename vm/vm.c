@@ -3,6 +3,7 @@
 #include <string.h>
 #include "core/console.h"
 #include "core/palloc.h"
+#include "core/smp.h"
 #include "ept/guest_ram.h"
 #include "lib/print.h"
 #include "vcpu/fpu.h"
@@ -12,6 +13,7 @@
 #include "vm/vm.h"
 #include "vmx/vmcs.h"
 #include "vmx/vmx_cpu.h"
+#include "vmx/x86.h"
 
 #define MULTIBOOT_BOOT_MAGIC 0x2badb002u
 
@@ -19,6 +21,13 @@
 static struct vm the_vm;
 static char mb_cmdline[CONFIG_PATH_MAX + 1 + CONFIG_CMDLINE_MAX];
 static uint16_t next_vpid = 1;
+
+void vcpu_kick(struct vcpu *v)
+{
+    v->intr_maybe_pending = true;
+    if (v->pcpu && v->pcpu != this_pcpu())
+        smp_kick(v->pcpu);
+}
 
 void vm_console_putc(struct vm *vm, char c)
 {
@@ -107,8 +116,8 @@ static int load_multiboot(struct vm *vm, const struct boot_info *bi, struct vcpu
         snprintf(what, sizeof(what), "%s: %s", c->kernel, why);
         return fail("kernel", "%s", what);
     }
-    vm->vcpu.regs.gpr[GPR_RAX] = MULTIBOOT_BOOT_MAGIC;
-    vm->vcpu.regs.gpr[GPR_RBX] = res.info_gpa;
+    vm->vcpus[0].regs.gpr[GPR_RAX] = MULTIBOOT_BOOT_MAGIC;
+    vm->vcpus[0].regs.gpr[GPR_RBX] = res.info_gpa;
     *start = (struct vcpu_start){ .mode = START_PROTECTED_FLAT, .rip = res.entry };
     return 0;
 }
@@ -149,7 +158,7 @@ static int load_linux(struct vm *vm, const struct boot_info *bi, struct vcpu_sta
         snprintf(what, sizeof(what), "%s: %s", c->kernel, why);
         return fail("kernel", "%s", what);
     }
-    vm->vcpu.regs.gpr[GPR_RSI] = res.boot_params_gpa;
+    vm->vcpus[0].regs.gpr[GPR_RSI] = res.boot_params_gpa;
     *start = (struct vcpu_start){
         .mode = START_LONG_MODE, .rip = res.entry_rip, .cr3 = res.cr3,
         .gdt_base = res.gdt_gpa, .gdt_limit = res.gdt_limit, .cs = res.cs, .ds = res.ds,
@@ -173,9 +182,21 @@ static int allocate_memory(struct vm *vm)
     return 0;
 }
 
+/* Application processors give their vCPUs back when the VM ends. */
+static void wait_for_aps(struct vm *vm)
+{
+    for (unsigned i = 1; i < vm->nr_vcpus; i++)
+        while (vm->vcpus[i].pcpu && vm->vcpus[i].pcpu->assigned == &vm->vcpus[i]) {
+            smp_kick(vm->vcpus[i].pcpu);
+            cpu_relax();
+        }
+}
+
 static void destroy(struct vm *vm)
 {
-    vmx_vcpu_destroy(&vm->vcpu);
+    vm->ending = true;
+    wait_for_aps(vm);
+    vmx_vcpu_destroy(&vm->vcpus[0]);
     ept_destroy(&vm->ept);
     guest_ram_free(&vm->mem);
 }
@@ -187,32 +208,90 @@ static int build(struct vm *vm, const struct boot_info *bi)
         return fail("type", "%s", "\"bios\" guests are not supported yet");
     if ((c->memory_mib << 20) > PLATFORM_RAM_LIMIT)
         return fail("memory", "%s", "at most 3584 MiB: RAM ends below the PCI window at 0xe0000000");
-    if (c->vcpus != 1)
-        return fail("vcpus", "%s", "only 1 vCPU per VM is supported yet");
+    if (c->vcpus > VM_VCPUS_MAX || c->vcpus > nr_pcpus) {
+        char what[96];
+        snprintf(what, sizeof(what), "%u vCPUs requested; this machine runs at most %u",
+                 c->vcpus, nr_pcpus < VM_VCPUS_MAX ? nr_pcpus : VM_VCPUS_MAX);
+        return fail("vcpus", "%s", what);
+    }
 
-    memset(&vm->vcpu, 0, sizeof(vm->vcpu));
-    vm->vcpu.vm = vm;
-    vm->vcpu.id = 0;
-    /* VPIDs are not reused until they wrap; vmx_vcpu_create flushes anyway. */
-    vm->vcpu.vpid = next_vpid;
-    next_vpid = next_vpid == 0xffff ? 1 : next_vpid + 1;
+    /* vCPU n runs on physical CPU n: no scheduler, no migration. */
+    vm->nr_vcpus = c->vcpus;
+    vm->ending = false;
+    vm->lock = (struct spinlock){ 0 };
+    for (unsigned i = 0; i < vm->nr_vcpus; i++) {
+        struct vcpu *v = &vm->vcpus[i];
+        memset(v, 0, sizeof(*v));
+        v->vm = vm;
+        v->id = i;
+        v->pcpu = &pcpus[i];
+        /* VPIDs are not reused until they wrap; vmx_vcpu_create flushes anyway. */
+        v->vpid = next_vpid;
+        next_vpid = next_vpid == 0xffff ? 1 : next_vpid + 1;
+    }
     uart_reset(&vm->uart, NULL);
     vm->shutdown_progress = 0;
     vm->at_line_start = true;
 
     if (allocate_memory(vm))
         return -1;
-    if (platform_init(&vm->vcpu, &vm->mem, vm->mem.size))
+    if (platform_init(vm))
         return fail("memory", "%s", "too small for the platform's ACPI tables");
-    uart_reset(&vm->uart, platform_isa_irq(&vm->vcpu, 4));
+    uart_reset(&vm->uart, platform_isa_irq(vm, 4));
     struct vcpu_start start;
     if ((c->type == VM_TYPE_LINUX ? load_linux : load_multiboot)(vm, bi, &start))
         return -1;
-    if (vmx_vcpu_create(&vm->vcpu, ept_pointer(&vm->ept), &start))
+    if (vmx_vcpu_create(&vm->vcpus[0], ept_pointer(&vm->ept), &start))
         return fail("memory", "%s", "no memory left for the VMCS");
     msr_reset_passthrough();
     fpu_reset();
+    /* The other vCPUs wait on their CPUs for the guest's INIT and SIPI. */
+    for (unsigned i = 1; i < vm->nr_vcpus; i++) {
+        vm->vcpus[i].pcpu->assigned = &vm->vcpus[i];
+        smp_kick(vm->vcpus[i].pcpu);
+    }
     return 0;
+}
+
+/* The SIPI start state (SDM Vol. 3A 9.4.4.2): real mode at vector << 12. */
+void vm_run_ap_vcpu(struct vcpu *v)
+{
+    struct vm *vm = v->vm;
+    int vector = -1;
+    while (!vm->ending) {
+        spin_lock(&vm->lock);
+        vector = platform_take_startup(v);
+        spin_unlock(&vm->lock);
+        if (vector >= 0)
+            break;
+        __asm__ volatile("sti; hlt; cli" ::: "memory");    /* woken by a kick */
+    }
+    if (vm->ending)
+        return;
+    struct vcpu_start start = { .mode = START_REAL_MODE, .rip = 0, .cs = (uint16_t)(vector << 8) };
+    if (vmx_vcpu_create(v, ept_pointer(&vm->ept), &start)) {
+        vcpu_end(v, END_ERROR, "no memory left for the VMCS of vCPU %u", v->id);
+        vm_vcpu_ended(v);
+        return;
+    }
+    msr_reset_passthrough();
+    fpu_reset();
+    vmx_vcpu_run(v);
+    vmx_vcpu_destroy(v);
+}
+
+/* One vCPU's end is the VM's: stop the others. */
+void vm_vcpu_ended(struct vcpu *v)
+{
+    struct vm *vm = v->vm;
+    spin_lock(&vm->lock);
+    if (!vm->ended_by)
+        vm->ended_by = v;
+    vm->ending = true;
+    spin_unlock(&vm->lock);
+    for (unsigned i = 0; i < vm->nr_vcpus; i++)
+        if (&vm->vcpus[i] != v)
+            vcpu_kick(&vm->vcpus[i]);
 }
 
 static const char *action_name(enum vm_action a)
@@ -223,7 +302,7 @@ static const char *action_name(enum vm_action a)
 /* Print the end line; returns the config's action for this kind of end. */
 static enum vm_action report_end(struct vm *vm)
 {
-    struct vcpu *v = &vm->vcpu;
+    struct vcpu *v = vm->ended_by ? vm->ended_by : &vm->vcpus[0];
     if (!vm->at_line_start)
         console_write("\n", 1);
     const char *name = vm->cfg.name;
@@ -247,7 +326,10 @@ static enum vm_action report_end(struct vm *vm)
     case VCPU_RUNNING:
         break;
     }
-    printk("keel: vm %s ended: error: %s\n", name, v->end_reason);
+    if (vm->nr_vcpus > 1)
+        printk("keel: vm %s ended: error: vCPU %u: %s\n", name, v->id, v->end_reason);
+    else
+        printk("keel: vm %s ended: error: %s\n", name, v->end_reason);
     return vm->cfg.on_crash;
 }
 
@@ -292,14 +374,17 @@ void vm_run_from_config(const struct boot_info *bi, const struct boot_module *cf
             destroy(vm);
             return;
         }
-        printk("keel: vm %s started: %lu MiB, kernel %s\n", vm->cfg.name, vm->cfg.memory_mib,
-               vm->cfg.kernel);
-        vmx_vcpu_run(&vm->vcpu);
+        printk("keel: vm %s started: %lu MiB, %u vCPU%s, kernel %s\n", vm->cfg.name,
+               vm->cfg.memory_mib, vm->nr_vcpus, vm->nr_vcpus == 1 ? "" : "s", vm->cfg.kernel);
+        vmx_vcpu_run(&vm->vcpus[0]);
+        vm->ending = true;
+        wait_for_aps(vm);
         enum vm_action action = report_end(vm);
-        exit_stats_print(&vm->vcpu.stats, vm->cfg.name, vm->vcpu.id);
+        for (unsigned i = 0; i < vm->nr_vcpus; i++)
+            exit_stats_print(&vm->vcpus[i].stats, vm->cfg.name, i);
         if (action == VM_ACTION_PRESERVE) {
             /* Keep its memory for inspection; only its CPU state is released. */
-            vmx_vcpu_destroy(&vm->vcpu);
+            vmx_vcpu_destroy(&vm->vcpus[0]);
             printk("keel: vm %s preserved (%lu MiB kept)\n", vm->cfg.name, vm->cfg.memory_mib);
             return;
         }

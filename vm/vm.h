@@ -4,6 +4,7 @@
 #define KEEL_VM_VM_H
 
 #include <stdbool.h>
+#include "core/spinlock.h"
 #include "core/bootinfo.h"
 #include "dev/uart.h"
 #include "ept/ept.h"
@@ -12,18 +13,31 @@
 #include "vm/config.h"
 #include "vm/platform.h"
 
+#define VM_VCPUS_MAX 8
+
 struct vm {
     struct vm_config cfg;
     char cfg_path[CONFIG_PATH_MAX];
     struct guest_mem mem;
     struct ept ept;
-    struct vcpu vcpu;
+    unsigned nr_vcpus;
+    struct vcpu vcpus[VM_VCPUS_MAX];
+    /* Serializes device emulation: every vCPU's exits reach the same devices. */
+    struct spinlock lock;
+    volatile bool ending;           /* a vCPU ended: all stop */
+    struct vcpu *ended_by;
     struct uart uart;
     struct platform platform;
     unsigned shutdown_progress;     /* bytes of "Shutdown" seen on port 0x8900 */
     bool prefix_output;             /* several VMs share the console */
     bool at_line_start;
 };
+
+/* Run an application processor's vCPU: wait for the guest's INIT/SIPI, then
+ * run it until the VM ends (on the vCPU's own physical CPU). */
+void vm_run_ap_vcpu(struct vcpu *v);
+/* Called when a vCPU stops: the whole VM ends. */
+void vm_vcpu_ended(struct vcpu *v);
 
 /* Guest console output: passes through, or prefixed "[name] " per line when
  * several VMs share the console. */

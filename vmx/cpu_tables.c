@@ -2,6 +2,7 @@
  * (boot CPU, once). Descriptor formats: SDM Vol. 3A 3.4.5, 6.14.1, 8.2.3. */
 #include <string.h>
 #include "core/host_apic.h"
+#include "core/percpu.h"
 #include "lib/print.h"
 #include "vmx/cpu_tables.h"
 #include "vmx/x86.h"
@@ -31,10 +32,11 @@ struct __attribute__((packed)) table_ptr {
 
 #define IST_CRITICAL 1      /* #DF, NMI, #MC run on their own stack */
 
-static uint64_t gdt[5] __attribute__((aligned(16)));
-static struct tss64 tss __attribute__((aligned(16)));
+/* One GDT and TSS per CPU (a TSS is busy while loaded); one shared IDT. */
+static uint64_t gdts[MAX_PCPUS][5] __attribute__((aligned(16)));
+static struct tss64 tsses[MAX_PCPUS] __attribute__((aligned(16)));
 static struct idt_gate idt[256] __attribute__((aligned(16)));
-static uint8_t critical_stack[8192] __attribute__((aligned(16)));
+static uint8_t critical_stacks[MAX_PCPUS][8192] __attribute__((aligned(16)));
 extern const uint64_t exception_stubs[32];
 extern char host_interrupt_stub[], host_spurious_stub[];
 
@@ -46,26 +48,33 @@ static struct idt_gate interrupt_gate(uint64_t handler, uint8_t ist)
         .offset_mid = (uint16_t)(handler >> 16), .offset_hi = (uint32_t)(handler >> 32) };
 }
 
-void cpu_tables_init(void)
+static void idt_init(void)
 {
-    gdt[0] = 0;
-    gdt[1] = 0x00af9a000000ffffull;     /* 64-bit code, DPL 0 */
-    gdt[2] = 0x00cf92000000ffffull;     /* data, DPL 0 */
-    uint64_t base = (uintptr_t)&tss, limit = sizeof(tss) - 1;
-    gdt[3] = (limit & 0xffff) | ((base & 0xffffff) << 16) | (0x89ull << 40) |
-             (((limit >> 16) & 0xf) << 48) | (((base >> 24) & 0xff) << 56);
-    gdt[4] = base >> 32;
-    tss.ist[IST_CRITICAL - 1] = (uintptr_t)(critical_stack + sizeof(critical_stack));
-    tss.iomap_base = sizeof(tss);
-
     for (unsigned v = 0; v < 32; v++)
         idt[v] = interrupt_gate(exception_stubs[v],
                                 (v == EXC_DF || v == EXC_NMI || v == EXC_MC) ? IST_CRITICAL : 0);
     for (unsigned v = 32; v < 256; v++)
         idt[v] = interrupt_gate((uintptr_t)host_interrupt_stub, 0);
     idt[HOST_SPURIOUS_VECTOR] = interrupt_gate((uintptr_t)host_spurious_stub, 0);
+}
 
-    struct table_ptr g = { sizeof(gdt) - 1, (uintptr_t)gdt };
+void cpu_tables_init(unsigned cpu)
+{
+    uint64_t *gdt = gdts[cpu];
+    struct tss64 *tss = &tsses[cpu];
+    if (cpu == 0)
+        idt_init();
+    gdt[0] = 0;
+    gdt[1] = 0x00af9a000000ffffull;     /* 64-bit code, DPL 0 */
+    gdt[2] = 0x00cf92000000ffffull;     /* data, DPL 0 */
+    uint64_t base = (uintptr_t)tss, limit = sizeof(*tss) - 1;
+    gdt[3] = (limit & 0xffff) | ((base & 0xffffff) << 16) | (0x89ull << 40) |
+             (((limit >> 16) & 0xf) << 48) | (((base >> 24) & 0xff) << 56);
+    gdt[4] = base >> 32;
+    tss->ist[IST_CRITICAL - 1] = (uintptr_t)(critical_stacks[cpu] + sizeof(critical_stacks[cpu]));
+    tss->iomap_base = sizeof(*tss);
+
+    struct table_ptr g = { sizeof(gdts[cpu]) - 1, (uintptr_t)gdt };
     struct table_ptr i = { sizeof(idt) - 1, (uintptr_t)idt };
     __asm__ volatile("lgdt %0\n\t"
                      "pushq %1\n\t"
@@ -86,7 +95,8 @@ void cpu_tables_init(void)
 
 struct cpu_tables_info cpu_tables(void)
 {
-    return (struct cpu_tables_info){ (uintptr_t)gdt, (uintptr_t)idt, (uintptr_t)&tss };
+    unsigned cpu = this_pcpu()->index;
+    return (struct cpu_tables_info){ (uintptr_t)gdts[cpu], (uintptr_t)idt, (uintptr_t)&tsses[cpu] };
 }
 
 void host_interrupt(void);

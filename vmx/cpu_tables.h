@@ -12,7 +12,8 @@ struct cpu_tables_info {
     uint64_t gdt_base, idt_base, tss_base;
 };
 
-void cpu_tables_init(void);
+/* Load CPU `cpu`'s GDT and TSS and the shared IDT (built by CPU 0). */
+void cpu_tables_init(unsigned cpu);
 struct cpu_tables_info cpu_tables(void);
 
 /* Saved by exception.asm in this order (lowest address first). */

@@ -55,7 +55,10 @@ static void exit_string_io(struct vcpu *v, uint64_t q)
         vcpu_end(v, END_ERROR, "string I/O with an invalid address size");
         return;
     }
-    if (string_io_emulate(v, &op) == STRING_IO_DONE)
+    spin_lock(&v->vm->lock);
+    enum string_io_result r = string_io_emulate(v, &op);
+    spin_unlock(&v->vm->lock);
+    if (r == STRING_IO_DONE)
         vmx_skip_instruction(v);
 }
 
@@ -69,6 +72,7 @@ static void exit_io(struct vcpu *v)
     }
     uint64_t *rax = &v->regs.gpr[GPR_RAX];
     uint32_t mask = size == 4 ? 0xffffffffu : (1u << (size * 8)) - 1;
+    spin_lock(&v->vm->lock);
     if (q & IO_QUAL_IN) {
         uint32_t val = io_read(v, IO_QUAL_PORT(q), size) & mask;
         /* A 32-bit IN zero-extends into RAX; 8/16-bit ones merge (SDM Vol. 1 3.4.1.1). */
@@ -76,6 +80,7 @@ static void exit_io(struct vcpu *v)
     } else {
         io_write(v, IO_QUAL_PORT(q), size, (uint32_t)*rax & mask);
     }
+    spin_unlock(&v->vm->lock);
     if (v->end == VCPU_RUNNING)
         vmx_skip_instruction(v);
 }
@@ -83,7 +88,10 @@ static void exit_io(struct vcpu *v)
 static void exit_rdmsr(struct vcpu *v)
 {
     uint64_t val;
-    if (msr_read(v, (uint32_t)v->regs.gpr[GPR_RCX], &val)) {
+    spin_lock(&v->vm->lock);
+    int fault = msr_read(v, (uint32_t)v->regs.gpr[GPR_RCX], &val);
+    spin_unlock(&v->vm->lock);
+    if (fault) {
         vcpu_inject_gp(v);
         return;
     }
@@ -95,7 +103,10 @@ static void exit_rdmsr(struct vcpu *v)
 static void exit_wrmsr(struct vcpu *v)
 {
     uint64_t val = (v->regs.gpr[GPR_RDX] << 32) | (uint32_t)v->regs.gpr[GPR_RAX];
-    if (msr_write(v, (uint32_t)v->regs.gpr[GPR_RCX], val)) {
+    spin_lock(&v->vm->lock);
+    int fault = msr_write(v, (uint32_t)v->regs.gpr[GPR_RCX], val);
+    spin_unlock(&v->vm->lock);
+    if (fault) {
         vcpu_inject_gp(v);
         return;
     }
@@ -193,7 +204,10 @@ static void exit_external_interrupt(struct vcpu *v)
 static void exit_ept_violation(struct vcpu *v)
 {
     uint64_t gpa = vmread(VMCS_GUEST_PHYSICAL_ADDRESS);
-    if (mmio_emulate(v, gpa))
+    spin_lock(&v->vm->lock);
+    bool emulated = mmio_emulate(v, gpa);
+    spin_unlock(&v->vm->lock);
+    if (emulated)
         return;
     uint64_t q = vmread(VMCS_EXIT_QUALIFICATION);
     const char *access = (q & EPT_QUAL_FETCH) ? "fetch" : (q & EPT_QUAL_WRITE) ? "write" : "read";

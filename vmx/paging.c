@@ -16,6 +16,8 @@
 
 extern char _kernel_start[], _text_end[], _rodata_end[], _kernel_end[];
 
+uint64_t host_cr3;
+
 static uint64_t *table_at(uint64_t *parent, unsigned idx)
 {
     if (!(parent[idx] & PTE_P)) {
@@ -83,6 +85,7 @@ int host_paging_init(const struct boot_info *bi)
         pd[(a >> 21) & 511] = a | PTE_P | PTE_W | PTE_PS | PTE_NX | cache;
     }
     write_cr0(read_cr0() | CR0_WP);     /* read-only pages bind Keel too */
+    host_cr3 = pml4_phys;
     write_cr3(pml4_phys);
     return 0;
 }

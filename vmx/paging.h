@@ -6,5 +6,7 @@
 
 /* Build and load the final host page tables; returns 0 or -1 when out of memory. */
 int host_paging_init(const struct boot_info *bi);
+/* The page tables every CPU runs on once host_paging_init is done. */
+extern uint64_t host_cr3;
 
 #endif

@@ -2,9 +2,11 @@
  * register access, instruction skipping, event injection. Root mode. */
 #include <stdarg.h>
 #include "core/host_apic.h"
+#include "core/percpu.h"
 #include "core/tsc.h"
 #include "lib/print.h"
 #include "vm/platform.h"
+#include "vm/vm.h"
 #include "vcpu/vcpu.h"
 #include "vmx/exit.h"
 #include "vmx/vmcs.h"
@@ -159,12 +161,21 @@ static void set_interrupt_window_exiting(struct vcpu *v, bool on)
  * pending interrupt is injected when the guest can take it, or an interrupt
  * window requested (SDM Vol. 3C 27.6, 26.7.5). The common case, nothing due
  * and nothing raised, costs two compares. */
+static void prepare_entry_locked(struct vcpu *v);
+
 static void prepare_entry(struct vcpu *v)
 {
     if (v->armed_deadline != NO_DEADLINE && rdtsc() >= v->armed_deadline)
         v->intr_maybe_pending = true;       /* platform_update below raises it */
     if (!v->intr_maybe_pending)
         return;
+    spin_lock(&v->vm->lock);
+    prepare_entry_locked(v);
+    spin_unlock(&v->vm->lock);
+}
+
+static void prepare_entry_locked(struct vcpu *v)
+{
     uint64_t deadline = platform_update(v, rdtsc());
     if (deadline != v->armed_deadline) {
         host_timer_arm(deadline == NO_DEADLINE ? 0 : deadline);
@@ -199,10 +210,13 @@ static void prepare_entry(struct vcpu *v)
 
 void vmx_vcpu_halt(struct vcpu *v)
 {
-    for (;;) {
+    while (!v->vm->ending) {
         uint64_t now = rdtsc();
+        spin_lock(&v->vm->lock);
         uint64_t deadline = platform_update(v, now);
-        if (platform_pending_interrupt(v) >= 0) {
+        bool pending = platform_pending_interrupt(v) >= 0;
+        spin_unlock(&v->vm->lock);
+        if (pending) {
             v->intr_maybe_pending = true;
             return;
         }
@@ -216,10 +230,11 @@ void vmx_vcpu_run(struct vcpu *v)
 {
     uint64_t t_exit = 0;
     unsigned reason = EXIT_STATS_SLOTS - 1;
-    while (v->end == VCPU_RUNNING) {
-        if (v->xcr0 != vmx_host.current_xcr0 && vmx_host.xcr0_supported) {
+    while (v->end == VCPU_RUNNING && !v->vm->ending) {
+        struct pcpu *cpu = this_pcpu();
+        if (v->xcr0 != cpu->current_xcr0 && vmx_host.xcr0_supported) {
             xsetbv(0, v->xcr0);
-            vmx_host.current_xcr0 = v->xcr0;
+            cpu->current_xcr0 = v->xcr0;
         }
         prepare_entry(v);
         if (t_exit)
@@ -246,4 +261,7 @@ void vmx_vcpu_run(struct vcpu *v)
     }
     if (t_exit)
         exit_stats_add(&v->stats, reason, rdtsc() - t_exit);
+    host_timer_arm(0);
+    if (v->end != VCPU_RUNNING)
+        vm_vcpu_ended(v);
 }

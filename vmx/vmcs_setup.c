@@ -61,7 +61,7 @@ static void write_host_state(void)
     vmwrite(VMCS_HOST_GS_SEL, 0);
     vmwrite(VMCS_HOST_TR_SEL, SEL_TSS);
     vmwrite(VMCS_HOST_FS_BASE, 0);
-    vmwrite(VMCS_HOST_GS_BASE, 0);
+    vmwrite(VMCS_HOST_GS_BASE, rdmsr(MSR_IA32_GS_BASE));     /* this CPU's pcpu area */
     vmwrite(VMCS_HOST_TR_BASE, t.tss_base);
     vmwrite(VMCS_HOST_GDTR_BASE, t.gdt_base);
     vmwrite(VMCS_HOST_IDTR_BASE, t.idt_base);
@@ -84,10 +84,37 @@ static void write_segment(unsigned sel_field, uint16_t sel, uint64_t base, uint3
     vmwrite(VMCS_GUEST_ES_AR + idx, ar);
 }
 
-/* Multiboot (0.6.96 3.2): flat 4 GiB 32-bit segments, paging and interrupts
- * off. Linux's 64-bit boot protocol (Documentation/x86/boot.rst): paging
- * with the loader's identity map, __BOOT_CS 64-bit code, __BOOT_DS data. */
-static void write_guest_start(struct vcpu *v, const struct vcpu_start *st)
+/* After INIT and SIPI (SDM Vol. 3A 9.1.1, Table 9-1): real mode, CS selector
+ * vector << 8 with base vector << 12, other segments at 0, 64 KiB limits. */
+static void write_guest_real_mode(const struct vcpu_start *st)
+{
+    const uint32_t data_ar = AR_TYPE_DATA_RW_ACCESSED | AR_S | AR_PRESENT;
+    const uint32_t code_ar = AR_TYPE_CODE_RX_ACCESSED | AR_S | AR_PRESENT;
+    write_segment(VMCS_GUEST_CS_SEL, st->cs, (uint64_t)st->cs << 4, 0xffff, code_ar);
+    write_segment(VMCS_GUEST_SS_SEL, 0, 0, 0xffff, data_ar);
+    write_segment(VMCS_GUEST_DS_SEL, 0, 0, 0xffff, data_ar);
+    write_segment(VMCS_GUEST_ES_SEL, 0, 0, 0xffff, data_ar);
+    write_segment(VMCS_GUEST_FS_SEL, 0, 0, 0xffff, data_ar);
+    write_segment(VMCS_GUEST_GS_SEL, 0, 0, 0xffff, data_ar);
+    write_segment(VMCS_GUEST_LDTR_SEL, 0, 0, 0xffff, AR_TYPE_LDT | AR_PRESENT);
+    write_segment(VMCS_GUEST_TR_SEL, 0, 0, 0xffff, AR_TYPE_TSS32_BUSY | AR_PRESENT);
+    vmwrite(VMCS_GUEST_GDTR_BASE, 0);
+    vmwrite(VMCS_GUEST_GDTR_LIMIT, 0xffff);
+    vmwrite(VMCS_GUEST_IDTR_BASE, 0);
+    vmwrite(VMCS_GUEST_IDTR_LIMIT, 0xffff);
+    vmwrite(VMCS_CR0_READ_SHADOW, CR0_ET);
+    vmwrite(VMCS_GUEST_CR0, vmx_guest_cr0(CR0_ET));
+    vmwrite(VMCS_CR4_READ_SHADOW, 0);
+    vmwrite(VMCS_GUEST_CR4, vmx_guest_cr4(0));
+    vmwrite(VMCS_GUEST_CR3, 0);
+    vmwrite(VMCS_GUEST_IA32_EFER, 0);
+    vmwrite(VMCS_GUEST_RIP, st->rip);
+}
+
+/* Multiboot (0.6.96 3.2): flat 4 GiB 32-bit segments, paging off. Linux's
+ * 64-bit boot protocol (Documentation/x86/boot.rst): paging with the loader's
+ * identity map and GDT, __BOOT_CS 64-bit code, __BOOT_DS data. */
+static void write_guest_protected(const struct vcpu_start *st)
 {
     bool lm = st->mode == START_LONG_MODE;
     uint16_t cs = lm ? st->cs : 0x08, ds = lm ? st->ds : 0x10;
@@ -118,10 +145,17 @@ static void write_guest_start(struct vcpu *v, const struct vcpu_start *st)
     vmwrite(VMCS_GUEST_IA32_EFER, lm ? EFER_LME | EFER_LMA : 0);
     if (lm)
         vmwrite(VMCS_ENTRY_CONTROLS, vmx_host.ctl.entry | ENTRY_IA32E_MODE_GUEST);
-    (void)v;
+    vmwrite(VMCS_GUEST_RIP, st->rip);
+}
+
+static void write_guest_start(const struct vcpu_start *st)
+{
+    if (st->mode == START_REAL_MODE)
+        write_guest_real_mode(st);
+    else
+        write_guest_protected(st);
     vmwrite(VMCS_GUEST_DR7, DR7_INIT);
     vmwrite(VMCS_GUEST_RSP, 0);
-    vmwrite(VMCS_GUEST_RIP, st->rip);
     vmwrite(VMCS_GUEST_RFLAGS, RFLAGS_RESERVED1);
     vmwrite(VMCS_GUEST_PENDING_DBG, 0);
     vmwrite(VMCS_GUEST_INTERRUPTIBILITY, 0);
@@ -148,7 +182,7 @@ int vmx_vcpu_create(struct vcpu *v, uint64_t eptp, const struct vcpu_start *star
     v->xcr0 = 1;
     write_controls(v, eptp);
     write_host_state();
-    write_guest_start(v, start);
+    write_guest_start(start);
     /* This VPID may have tagged translations of an earlier VM. */
     invvpid(vmx_host.ctl.invvpid_single ? INVVPID_SINGLE_CONTEXT : INVVPID_ALL_CONTEXT, v->vpid);
     if (vmx_host.ctl.invept_single)

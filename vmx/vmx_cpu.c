@@ -3,6 +3,7 @@
 #include <stdbool.h>
 #include <string.h>
 #include "core/palloc.h"
+#include "core/percpu.h"
 #include "lib/print.h"
 #include "vmx/msr_index.h"
 #include "vmx/vmx_cpu.h"
@@ -55,15 +56,12 @@ static void setup_xsave(void)
     struct cpuid_regs d = cpuid(0xd, 0);
     vmx_host.xcr0_supported = (((uint64_t)d.edx << 32) | d.eax) & ~XCR0_MPX;
     xsetbv(0, XCR0_X87);
-    vmx_host.current_xcr0 = XCR0_X87;
+    this_pcpu()->current_xcr0 = XCR0_X87;
 }
 
-int vmx_cpu_init(char *why, size_t why_len)
+int vmx_cpu_enable(char *why, size_t why_len)
 {
-    if (!(cpuid(1, 0).ecx & CPUID1_ECX_VMX)) {
-        snprintf(why, why_len, "CPUID.1:ECX.VMX=0");
-        return -1;
-    }
+    const struct vmx_cap_msrs *m = &vmx_host.caps;
     uint64_t fc = rdmsr(MSR_IA32_FEATURE_CONTROL);
     if (!(fc & FEATURE_CONTROL_LOCK)) {
         fc |= FEATURE_CONTROL_VMX_OUTSIDE_SMX | FEATURE_CONTROL_LOCK;
@@ -72,24 +70,7 @@ int vmx_cpu_init(char *why, size_t why_len)
         snprintf(why, why_len, "IA32_FEATURE_CONTROL locked with VMX outside SMX disabled (firmware setting)");
         return -1;
     }
-
-    struct vmx_cap_msrs *m = &vmx_host.caps;
-    read_cap_msrs(m);
-    if (vmx_select_controls(m, &vmx_host.ctl, why, why_len))
-        return -1;
-    vmx_host.vmcs_revision = VMX_BASIC_REVISION(m->basic);
-
-    /* Unrestricted guest exempts PE and PG from CR0's fixed bits (SDM 25.8). */
-    uint64_t cr0_forced = (m->cr0_fixed0 & ~(CR0_PE | CR0_PG)) | (~m->cr0_fixed1 & 0xffffffffull);
-    vmx_host.cr0_guest_mask = cr0_forced;
-    uint64_t cr4_forced = m->cr4_fixed0 | (~m->cr4_fixed1 & 0xffffffffull);
-    vmx_host.cr4_guest_mask = cr4_forced | CR4_VMXE | CR4_SMXE | CR4_LA57;
-    vmx_host.cr4_guest_allowed = m->cr4_fixed1 & ~(CR4_VMXE | CR4_SMXE | CR4_LA57);
-
     setup_xsave();
-    if (!vmx_host.xcr0_supported)
-        vmx_host.cr4_guest_allowed &= ~CR4_OSXSAVE;
-
     write_cr0((read_cr0() | m->cr0_fixed0) & m->cr0_fixed1);
     write_cr4((read_cr4() | m->cr4_fixed0 | CR4_VMXE) & m->cr4_fixed1);
 
@@ -107,4 +88,34 @@ int vmx_cpu_init(char *why, size_t why_len)
     if (m->ept_vpid & EPT_CAP_INVEPT_ALL)
         invept(INVEPT_ALL_CONTEXT, 0);
     return 0;
+}
+
+int vmx_cpu_init(char *why, size_t why_len)
+{
+    if (!(cpuid(1, 0).ecx & CPUID1_ECX_VMX)) {
+        snprintf(why, why_len, "CPUID.1:ECX.VMX=0");
+        return -1;
+    }
+    uint64_t fc = rdmsr(MSR_IA32_FEATURE_CONTROL);
+    if ((fc & FEATURE_CONTROL_LOCK) && !(fc & FEATURE_CONTROL_VMX_OUTSIDE_SMX)) {
+        snprintf(why, why_len, "IA32_FEATURE_CONTROL locked with VMX outside SMX disabled (firmware setting)");
+        return -1;
+    }
+
+    struct vmx_cap_msrs *m = &vmx_host.caps;
+    read_cap_msrs(m);
+    if (vmx_select_controls(m, &vmx_host.ctl, why, why_len))
+        return -1;
+    vmx_host.vmcs_revision = VMX_BASIC_REVISION(m->basic);
+
+    /* Unrestricted guest exempts PE and PG from CR0's fixed bits (SDM 25.8). */
+    uint64_t cr0_forced = (m->cr0_fixed0 & ~(CR0_PE | CR0_PG)) | (~m->cr0_fixed1 & 0xffffffffull);
+    vmx_host.cr0_guest_mask = cr0_forced;
+    uint64_t cr4_forced = m->cr4_fixed0 | (~m->cr4_fixed1 & 0xffffffffull);
+    vmx_host.cr4_guest_mask = cr4_forced | CR4_VMXE | CR4_SMXE | CR4_LA57;
+    vmx_host.cr4_guest_allowed = m->cr4_fixed1 & ~(CR4_VMXE | CR4_SMXE | CR4_LA57);
+
+    if (!(cpuid(1, 0).ecx & CPUID1_ECX_XSAVE))
+        vmx_host.cr4_guest_allowed &= ~CR4_OSXSAVE;
+    return vmx_cpu_enable(why, why_len);
 }

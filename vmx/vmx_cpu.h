@@ -14,13 +14,14 @@ struct vmx_host {
     uint64_t cr0_guest_mask, cr4_guest_mask;   /* bits whose guest writes exit */
     uint64_t cr4_guest_allowed;                /* CR4 bits a guest may set */
     uint64_t xcr0_supported;                   /* XCR0 bits a guest may set; 0 = no XSAVE */
-    uint64_t current_xcr0;                     /* what XCR0 holds right now */
 };
 
 extern struct vmx_host vmx_host;
 
-/* Check VT-x and enter VMX root operation on this CPU. Returns 0, or -1 with
- * a one-line reason (e.g. "CPUID.1:ECX.VMX=0"). */
+/* Check VT-x, choose controls, and enter VMX root operation on the boot CPU.
+ * Returns 0, or -1 with a one-line reason (e.g. "CPUID.1:ECX.VMX=0"). */
 int vmx_cpu_init(char *why, size_t why_len);
+/* Enter VMX root operation on this CPU with what vmx_cpu_init chose. */
+int vmx_cpu_enable(char *why, size_t why_len);
 
 #endif

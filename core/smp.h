@@ -1,0 +1,13 @@
+/* Bringing up the machine's other CPUs and handing them vCPUs to run. */
+#ifndef KEEL_CORE_SMP_H
+#define KEEL_CORE_SMP_H
+
+#include "core/percpu.h"
+
+/* Start every application processor (INIT-SIPI-SIPI broadcast); returns when
+ * they have come online or a timeout passed. Boot CPU, once. */
+void smp_start_aps(void);
+/* Wake a CPU waiting in Keel (it finds new work or a pending event). */
+void smp_kick(const struct pcpu *cpu);
+
+#endif
