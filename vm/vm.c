@@ -218,6 +218,8 @@ static int build(struct vm *vm, const struct boot_info *bi)
     /* vCPU n runs on physical CPU n: no scheduler, no migration. */
     vm->nr_vcpus = c->vcpus;
     vm->ending = false;
+    vm->halted_forever = 0;
+    vm->tsc_offset = (uint64_t)0 - rdtsc();     /* the guest's TSC starts at 0 */
     vm->lock = (struct spinlock){ 0 };
     for (unsigned i = 0; i < vm->nr_vcpus; i++) {
         struct vcpu *v = &vm->vcpus[i];

@@ -25,6 +25,8 @@ struct vm {
     /* Serializes device emulation: every vCPU's exits reach the same devices. */
     struct spinlock lock;
     volatile bool ending;           /* a vCPU ended: all stop */
+    uint64_t tsc_offset;            /* guest TSC = host TSC + this, the same on every vCPU */
+    unsigned halted_forever;        /* vCPUs parked by HLT with interrupts off */
     struct vcpu *ended_by;
     struct uart uart;
     struct platform platform;

@@ -115,9 +115,20 @@ static void exit_wrmsr(struct vcpu *v)
 
 static void exit_hlt(struct vcpu *v)
 {
-    /* With interrupts off nothing but NMI or INIT could wake it: end the VM. */
+    /* With interrupts off nothing but NMI or INIT could wake it. A vCPU parked
+     * that way is normal in an SMP guest (CPUs stopped at shutdown); the VM
+     * ends when every vCPU is. */
     if (!(vmread(VMCS_GUEST_RFLAGS) & RFLAGS_IF)) {
-        vcpu_end(v, END_HALTED, NULL);
+        struct vm *vm = v->vm;
+        spin_lock(&vm->lock);
+        bool all = ++vm->halted_forever == vm->nr_vcpus;
+        spin_unlock(&vm->lock);
+        if (all) {
+            vcpu_end(v, END_HALTED, NULL);
+            return;
+        }
+        while (!vm->ending)
+            __asm__ volatile("sti; hlt; cli" ::: "memory");     /* until the VM ends */
         return;
     }
     vmx_skip_instruction(v);

@@ -5,6 +5,7 @@
 #include "core/palloc.h"
 #include "vcpu/vcpu.h"
 #include "vm/platform.h"
+#include "vm/vm.h"
 #include "vmx/cpu_tables.h"
 #include "vmx/msr_index.h"
 #include "vmx/vmcs.h"
@@ -39,7 +40,7 @@ static void write_controls(struct vcpu *v, uint64_t eptp)
     vmwrite(VMCS_EXIT_MSR_LOAD_COUNT, 0);
     vmwrite(VMCS_ENTRY_MSR_LOAD_COUNT, 0);
     vmwrite(VMCS_ENTRY_INTR_INFO, 0);
-    vmwrite(VMCS_TSC_OFFSET, (uint64_t)0 - rdtsc());     /* guest TSC starts at 0 */
+    vmwrite(VMCS_TSC_OFFSET, v->vm->tsc_offset);     /* one offset per VM: vCPUs' TSCs agree */
     vmwrite(VMCS_EPT_POINTER, eptp);
     vmwrite(VMCS_VPID, v->vpid);
     vmwrite(VMCS_CR0_MASK, vmx_host.cr0_guest_mask);
