@@ -76,10 +76,10 @@ check_scenarios tests/configs/scenarios.txt
 # --- 3. unmodified Linux under Keel in Bochs ----------------------------------
 # Keel runs guests on the TSC rate it measures, so a low ips only makes
 # emulated waits (BIOS, UART line rate) cost fewer instructions.
-run_linux_group() {  # DIR CPUS: boot DIR/*.cfg in one Bochs run with CPUS processors
+run_linux_group() {  # DIR CPUS KERNEL: boot DIR/*.cfg in one Bochs run with CPUS processors
   local dir=$1 cpus=$2 group=$out/linux-$(basename "$1")
   mkdir -p "$group"
-  cp "$kernel" "$linux_files/bzImage"
+  cp "$3" "$linux_files/bzImage"
   tools/mkiso.sh -o "$group/linux.iso" -k "$build/keel.elf" -d "$linux_files" "$dir"/*.cfg \
     >/dev/null 2>"$group/mkiso.log"
   KEEL_BOCHS_IPS=200000000 tools/run-bochs.sh "$group/linux.iso" "$group/serial.log" 900 "$cpus" \
@@ -96,8 +96,13 @@ linux_files=$out/linux-files
 mkdir -p "$linux_files"
 if kernel=$(tools/linux-kernel.sh) && initrd=$(tools/initramfs.sh); then
   cp "$initrd" "$linux_files/initrd.img"
-  run_linux_group tests/linux/vms 1
-  run_linux_group tests/linux/smp 2
+  run_linux_group tests/linux/vms 1 "$kernel"
+  run_linux_group tests/linux/smp 2 "$kernel"
+  if debian=$(tools/linux-kernel.sh --debian); then
+    run_linux_group tests/linux/debian 1 "$debian"
+  else
+    result 1 "unpack Debian's stock kernel" "tools/linux-kernel.sh --debian failed"
+  fi
 else
   result 1 "build the Linux guest kernel and initramfs" "tools/linux-kernel.sh / tools/initramfs.sh failed"
 fi
