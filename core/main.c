@@ -3,6 +3,7 @@
 #include <string.h>
 #include "core/bootinfo.h"
 #include "core/console.h"
+#include "core/host_acpi.h"
 #include "core/host_apic.h"
 #include "core/host_rtc.h"
 #include "core/legacy_pic.h"
@@ -75,7 +76,7 @@ void keel_main(uint32_t magic, uint64_t info)
         machine_power_off(&boot_info);
     }
     this_pcpu()->apic_id = host_apic_id();
-    smp_start_aps();
+    smp_start_aps(host_acpi_cpu_count(boot_info.rsdp));
 
     unsigned nr_vms = 0;
     for (unsigned i = 0; i < boot_info.nr_modules; i++)

@@ -3,6 +3,7 @@
  * 7.4.2), then the Bochs/QEMU legacy shutdown port. */
 #include <stdbool.h>
 #include <string.h>
+#include "core/host_acpi.h"
 #include "core/power.h"
 #include "lib/print.h"
 #include "vmx/x86.h"
@@ -11,27 +12,6 @@
 #define PM1_SCI_EN          (1u << 0)
 #define PM1_SLP_TYP_SHIFT   10
 #define PM1_SLP_EN          (1u << 13)
-#define ACPI_MAX_TABLE      (1u << 20)      /* sanity bound on firmware lengths */
-
-struct acpi_rsdp {
-    char signature[8];
-    uint8_t checksum;
-    char oem_id[6];
-    uint8_t revision;
-    uint32_t rsdt;
-    uint32_t length;
-    uint64_t xsdt;
-    uint8_t ext_checksum, reserved[3];
-} __attribute__((packed));
-
-struct acpi_header {
-    char signature[4];
-    uint32_t length;
-    uint8_t revision, checksum;
-    char oem_id[6], oem_table_id[8];
-    uint32_t oem_revision, creator_id, creator_revision;
-} __attribute__((packed));
-_Static_assert(sizeof(struct acpi_header) == 36, "ACPI table header");
 
 /* FADT fields Keel reads (ACPI 6.4 Table 5.9), as byte offsets. */
 #define FADT_DSDT         40
@@ -40,37 +20,6 @@ _Static_assert(sizeof(struct acpi_header) == 36, "ACPI table header");
 #define FADT_PM1A_CNT     64
 #define FADT_PM1B_CNT     68
 #define FADT_X_DSDT       140
-
-static const struct acpi_header *table_at(uint64_t addr, const char *sig)
-{
-    if (!addr || addr >= (4ull << 30))     /* only the identity-mapped low 4 GiB */
-        return NULL;
-    const struct acpi_header *h = (const void *)(uintptr_t)addr;
-    if (memcmp(h->signature, sig, 4) || h->length < sizeof(*h) || h->length > ACPI_MAX_TABLE)
-        return NULL;
-    uint8_t sum = 0;
-    for (uint32_t i = 0; i < h->length; i++)
-        sum += ((const uint8_t *)h)[i];
-    return sum == 0 ? h : NULL;
-}
-
-static const struct acpi_header *find_fadt(const struct acpi_rsdp *rsdp)
-{
-    bool x = rsdp->revision >= 2 && rsdp->xsdt;
-    const struct acpi_header *sdt = x ? table_at(rsdp->xsdt, "XSDT") : table_at(rsdp->rsdt, "RSDT");
-    if (!sdt)
-        return NULL;
-    unsigned width = x ? 8 : 4;
-    const uint8_t *entries = (const uint8_t *)(sdt + 1);
-    for (uint32_t off = 0; off + width <= sdt->length - sizeof(*sdt); off += width) {
-        uint64_t addr = 0;
-        memcpy(&addr, entries + off, width);
-        const struct acpi_header *t = table_at(addr, "FACP");
-        if (t)
-            return t;
-    }
-    return NULL;
-}
 
 static uint32_t fadt_u32(const struct acpi_header *f, unsigned off)
 {
@@ -111,11 +60,9 @@ static bool find_s5(const struct acpi_header *dsdt, unsigned *typ_a, unsigned *t
     return false;
 }
 
-static void acpi_power_off(const struct acpi_rsdp *rsdp)
+static void acpi_power_off(const void *rsdp)
 {
-    if (!rsdp || memcmp(rsdp->signature, "RSD PTR ", 8))
-        return;
-    const struct acpi_header *fadt = find_fadt(rsdp);
+    const struct acpi_header *fadt = host_acpi_find(rsdp, "FACP");
     if (!fadt)
         return;
     uint64_t dsdt_addr = fadt_u32(fadt, FADT_DSDT);
@@ -125,7 +72,7 @@ static void acpi_power_off(const struct acpi_rsdp *rsdp)
         if (x)
             dsdt_addr = x;
     }
-    const struct acpi_header *dsdt = table_at(dsdt_addr, "DSDT");
+    const struct acpi_header *dsdt = host_acpi_table_at(dsdt_addr, "DSDT");
     unsigned typ_a, typ_b;
     uint32_t pm1a = fadt_u32(fadt, FADT_PM1A_CNT), pm1b = fadt_u32(fadt, FADT_PM1B_CNT);
     if (!dsdt || !pm1a || !find_s5(dsdt, &typ_a, &typ_b))

@@ -57,8 +57,12 @@ void ap_main(unsigned index)
     }
 }
 
-void smp_start_aps(void)
+void smp_start_aps(unsigned expected)
 {
+    if (expected <= 1) {
+        printk("keel: 1 CPU online\n");
+        return;
+    }
     memcpy((void *)(uintptr_t)AP_TRAMPOLINE, ap_trampoline,
            (size_t)(ap_trampoline_end - ap_trampoline));
     host_apic_send_init_all();
@@ -67,10 +71,10 @@ void smp_start_aps(void)
         host_apic_send_sipi_all(AP_TRAMPOLINE >> 12);
         delay_us(200);
     }
-    /* Wait up to 100 ms for them all to check in. */
+    /* Wait for the firmware's count, at most 100 ms. */
     uint64_t end = rdtsc() + ns_to_tsc(100000000ull);
     unsigned seen = 0;
-    while (rdtsc() < end) {
+    while (rdtsc() < end && seen + 1 < expected) {
         unsigned now = __atomic_load_n(&aps_online, __ATOMIC_ACQUIRE);
         if (now != seen) {
             seen = now;

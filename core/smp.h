@@ -4,9 +4,10 @@
 
 #include "core/percpu.h"
 
-/* Start every application processor (INIT-SIPI-SIPI broadcast); returns when
- * they have come online or a timeout passed. Boot CPU, once. */
-void smp_start_aps(void);
+/* Start every application processor (INIT-SIPI-SIPI broadcast) when firmware
+ * reports `expected` > 1 CPUs; returns when they are online or 100 ms have
+ * passed. Boot CPU, once. */
+void smp_start_aps(unsigned expected);
 /* Wake a CPU waiting in Keel (it finds new work or a pending event). */
 void smp_kick(const struct pcpu *cpu);
 

@@ -376,12 +376,15 @@ void vm_run_from_config(const struct boot_info *bi, const struct boot_module *cf
             destroy(vm);
             return;
         }
-        printk("keel: vm %s started: %lu MiB, %u vCPU%s, kernel %s\n", vm->cfg.name,
-               vm->cfg.memory_mib, vm->nr_vcpus, vm->nr_vcpus == 1 ? "" : "s", vm->cfg.kernel);
+        printk("keel: vm %s started: %lu MiB, %u vCPU%s, kernel %s, tsc %lu\n", vm->cfg.name,
+               vm->cfg.memory_mib, vm->nr_vcpus, vm->nr_vcpus == 1 ? "" : "s", vm->cfg.kernel,
+               (vm->started_at = rdtsc()));
         vmx_vcpu_run(&vm->vcpus[0]);
         vm->ending = true;
         wait_for_aps(vm);
+        uint64_t ended_at = rdtsc();
         enum vm_action action = report_end(vm);
+        printk("keel: vm %s ran from tsc %lu to %lu\n", vm->cfg.name, vm->started_at, ended_at);
         for (unsigned i = 0; i < vm->nr_vcpus; i++)
             exit_stats_print(&vm->vcpus[i].stats, vm->cfg.name, i);
         if (action == VM_ACTION_PRESERVE) {

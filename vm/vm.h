@@ -26,6 +26,7 @@ struct vm {
     struct spinlock lock;
     volatile bool ending;           /* a vCPU ended: all stop */
     uint64_t tsc_offset;            /* guest TSC = host TSC + this, the same on every vCPU */
+    uint64_t started_at;            /* host TSC when vCPU 0 was first entered */
     unsigned halted_forever;        /* vCPUs parked by HLT with interrupts off */
     struct vcpu *ended_by;
     struct uart uart;
