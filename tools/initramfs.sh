@@ -110,13 +110,18 @@ newc() {  # INO MODE(octal) NLINK RDEVMAJOR RDEVMINOR NAME
   printf '%s\0' "$6"
   head -c $(( (4 - (110 + namesize) % 4) % 4 )) /dev/zero
 }
+# A first archive holding /dev/console (char 5:1), made without mknod (no root needed):
+# the kernel opens it for init's stdin/stdout/stderr before /init runs. Zero-padded to
+# 512 bytes, like cpio's own output, so `cpio -i` can also read the two in turn; the
+# kernel unpacks concatenated archives and skips the zeros between them.
 {
-  # A first archive holding /dev/console (char 5:1), made without mknod (no root needed):
-  # the kernel opens it for init's stdin/stdout/stderr before /init runs.
   newc 1 040755 2 0 0 dev
   newc 2 020600 1 5 1 dev/console
   newc 3 0 1 0 0 'TRAILER!!!'
-  # The kernel unpacks concatenated archives in turn.
+} > "$work/console.cpio"
+truncate -s %512 "$work/console.cpio"
+{
+  cat "$work/console.cpio"
   (cd "$stage" && find . -mindepth 1 -printf '%P\n' | LC_ALL=C sort |
      cpio -o -H newc -R 0:0 --reproducible --quiet)
 } | gzip -9 -n > "$work/initrd.img"

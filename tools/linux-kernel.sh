@@ -14,11 +14,14 @@
 #   linux/tiny-<linux-source version>-<sha256(keel.config + recipe)[:16]>/
 #       bzImage  config  System.map  build.log
 #   linux/debian-<package>-<version>/     dpkg-deb -x of the package (boot/, lib/modules/)
-# A hit costs a sha256sum and a dpkg-query (or apt-cache for --debian): well under a second.
+# A hit costs a sha256sum and a dpkg-query (for --debian: a stat of the apt lists, which
+# tells whether the last apt-cache answer still holds): well under a second.
 # Environment: KEEL_CACHE, KEEL_JOBS (make -j, default nproc), KEEL_VERBOSE=1 (stream make's
 # output to stderr instead of only to build.log).
 # Installs its build dependencies with apt-get when missing (needs root or sudo):
-#   linux-source-6.1 make gcc flex bison bc libelf-dev libssl-dev xz-utils
+#   linux-source-6.1 make gcc libc6-dev flex bison bc libelf-dev libssl-dev xz-utils
+# (libelf-dev: objtool; libssl-dev is kept although, with modules and the trusted keyring off, sign-file
+# and extract-cert are not built.)
 set -euo pipefail
 
 # Bump when the build recipe below changes in a way that changes the bzImage.
@@ -131,7 +134,7 @@ if [ -f "$out/bzImage" ]; then
   exit 0
 fi
 
-apt_install make gcc flex bison bc libelf-dev libssl-dev xz-utils
+apt_install make gcc libc6-dev flex bison bc libelf-dev libssl-dev xz-utils
 mkdir -p "$cache"
 exec 9>"$cache/.lock-$key"
 flock 9
@@ -141,18 +144,25 @@ if [ -f "$out/bzImage" ]; then   # built by a concurrent run while we waited
 fi
 
 work=$(mktemp -d "$cache/.build-$key.XXXXXX")
-trap 'rm -rf "$work"' EXIT
-start=$(date +%s)
 buildlog="$work/build.log"
+failedlog="$cache/failed-$key.log"
+# On failure keep the log (the tree itself is 1.5 GB): $cache/failed-<key>.log.
+on_exit() {
+  local rc=$?
+  [ $rc -eq 0 ] || { cp "$buildlog" "$failedlog" 2>/dev/null && log "log kept: $failedlog"; }
+  rm -rf "$work"
+}
+trap on_exit EXIT
+start=$(date +%s)
 run() {  # run a build step, its output to build.log (and stderr when KEEL_VERBOSE=1)
   if [ "${KEEL_VERBOSE:-0}" = 1 ]; then
-    "$@" 2>&1 | tee -a "$buildlog" >&2
+    "$@" 2>&1 | tee -a "$buildlog" >&2 || die "failed: $*"
   else
     "$@" >>"$buildlog" 2>&1 || { tail -n 40 "$buildlog" >&2; die "failed: $*"; }
   fi
 }
 
-log "building $key (tinyconfig + $(basename "$fragment"), -j$jobs); log: $buildlog"
+log "building $key (tinyconfig + $(basename "$fragment"), -j$jobs)"
 log "unpacking /usr/src/linux-source-6.1.tar.xz"
 tar -C "$work" -xJf /usr/src/linux-source-6.1.tar.xz
 src="$work/linux-source-6.1"
@@ -193,5 +203,6 @@ mv "$work/out/.config" "$work/out/config"
 cp "$buildlog" "$work/out/build.log"
 rm -rf "$out"
 mv "$work/out" "$out"
+rm -f "$failedlog"
 log "done in $(( $(date +%s) - start ))s: $(stat -c %s "$out/bzImage") bytes"
 echo "$out/bzImage"

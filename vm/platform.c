@@ -48,6 +48,10 @@ static void isa_irq_set(void *ctx, unsigned line, bool level)
 {
     struct vm *vm = ctx;
     struct platform *p = &vm->platform;
+    uint16_t bit = (uint16_t)(1u << line);
+    if (!!(p->isa_levels & bit) == level)
+        return;     /* devices re-drive unchanged lines on every access: nothing to do */
+    p->isa_levels = (uint16_t)(level ? p->isa_levels | bit : p->isa_levels & ~bit);
     pic_set_irq(&p->pic, line, level);
     ioapic_set_irq(&p->ioapic, line == 0 ? 2 : line, level);
     vcpu_kick(&vm->vcpus[0]);
@@ -222,7 +226,9 @@ uint32_t platform_io_read(struct vcpu *v, uint16_t port, unsigned size)
     uint32_t val = 0;
     for (unsigned i = 0; i < size; i++)
         val |= (uint32_t)byte_read(v, p, (uint16_t)(port + i), ns) << (8 * i);
-    vcpu_kick(v);   /* reads acknowledge or re-arm device interrupts (RTC reg C, PIC poll) */
+    /* Reads that acknowledge or re-arm interrupts (RTC register C, PIC poll,
+     * PIT status) or move a timer deadline: look again before entry. */
+    vcpu_kick(v);
     return val;
 }
 

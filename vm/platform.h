@@ -42,6 +42,7 @@ struct platform {
     struct fw_cfg fw_cfg;
     struct kbc kbc;
     struct irq_line isa_irq[16];
+    uint16_t isa_levels;        /* current level of each ISA line */
     uint64_t tsc_start;         /* host TSC at platform time zero */
     bool uart_wants_polling;
 };
