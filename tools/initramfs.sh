@@ -41,18 +41,7 @@ done
 [ -z "$modules" ] || [ -d "$modules" ] || die "no such modules directory: $modules"
 for d in ${extras[@]+"${extras[@]}"}; do [ -d "$d" ] || die "no such directory: $d"; done
 
-apt_install() {
-  local missing=() p sudo=
-  for p in "$@"; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
-  done
-  [ ${#missing[@]} -eq 0 ] && return 0
-  [ "$(id -u)" -eq 0 ] || sudo=sudo
-  log "installing ${missing[*]}"
-  $sudo apt-get -o DPkg::Lock::Timeout=600 update -qq >&2
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get -o DPkg::Lock::Timeout=600 install -y -qq \
-    --no-install-recommends "${missing[@]}" >&2
-}
+apt_install() { "$here/setup.sh" "$@"; }   # installs only what is missing
 
 bbver=$(dpkg-query -W -f='${Version}' busybox-static 2>/dev/null || true)
 if [ -z "$bbver" ] || ! command -v cpio >/dev/null || ! command -v gzip >/dev/null; then

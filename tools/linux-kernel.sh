@@ -35,19 +35,7 @@ jobs=${KEEL_JOBS:-$(nproc)}
 log() { echo "linux-kernel: $*" >&2; }
 die() { log "error: $*"; exit 1; }
 
-apt_install() {
-  local missing=() p sudo=
-  for p in "$@"; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
-  done
-  [ ${#missing[@]} -eq 0 ] && return 0
-  [ "$(id -u)" -eq 0 ] || sudo=sudo
-  log "installing ${missing[*]}"
-  # Wait for a concurrent apt/dpkg rather than failing on its lock.
-  $sudo apt-get -o DPkg::Lock::Timeout=600 update -qq >&2
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get -o DPkg::Lock::Timeout=600 install -y -qq \
-    --no-install-recommends "${missing[@]}" >&2
-}
+apt_install() { "$here/setup.sh" "$@"; }   # installs only what is missing
 
 # --debian / --debian-modules ------------------------------------------------------------
 debian_resolve() {  # prints "PACKAGE VERSION" of the kernel linux-image-amd64 depends on
