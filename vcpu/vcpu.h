@@ -52,6 +52,7 @@ struct vcpu {
     uint64_t armed_deadline;    /* host timer deadline armed for this vCPU */
     volatile bool intr_maybe_pending;   /* the platform raised something: look before entry */
     bool event_queued;          /* VM-entry interruption info holds an event */
+    bool nmi_pending;           /* an NMI waits for the guest to be able to take it */
 
     /* Guest-visible state Keel emulates or shadows */
     uint64_t xcr0;              /* the guest's XCR0; loaded before each entry */

@@ -143,6 +143,11 @@ int platform_pending_interrupt(struct vcpu *v)
     return -1;
 }
 
+bool platform_take_nmi(struct vcpu *v)
+{
+    return lapic_take_nmi(lapic_of(v));
+}
+
 int platform_ack_interrupt(struct vcpu *v, int pending)
 {
     struct platform *p = platform_of(v);

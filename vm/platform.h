@@ -60,6 +60,8 @@ int platform_take_startup(struct vcpu *v);
 /* Highest-priority pending external interrupt for the vCPU, or -1; the
  * returned token is handed back to platform_ack_interrupt. */
 int platform_pending_interrupt(struct vcpu *v);
+/* An NMI arrived at the vCPU's LAPIC (IPI or LINT1); taking it clears it. */
+bool platform_take_nmi(struct vcpu *v);
 /* Take it (the INTA cycle); returns the vector to inject. */
 int platform_ack_interrupt(struct vcpu *v, int pending);
 /* Advance the platform's timers to host TSC `now`; returns the host TSC of

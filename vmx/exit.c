@@ -137,7 +137,7 @@ static void exit_hlt(struct vcpu *v)
 
 static void exit_interrupt_window(struct vcpu *v)
 {
-    (void)v;    /* prepare_entry injects now that the guest can take it */
+    vcpu_kick(v);   /* prepare_entry injects now that the guest can take it */
 }
 
 static void exit_vmcall(struct vcpu *v)
@@ -237,6 +237,7 @@ static const exit_handler handlers[EXIT_REASON_COUNT] = {
     [EXIT_EXTERNAL_INTERRUPT] = exit_external_interrupt,
     [EXIT_TRIPLE_FAULT] = exit_triple_fault,
     [EXIT_INTERRUPT_WINDOW] = exit_interrupt_window,
+    [EXIT_NMI_WINDOW] = exit_interrupt_window,     /* prepare_entry delivers the NMI */
     [EXIT_CPUID] = exit_cpuid,
     [EXIT_GETSEC] = exit_undefined_opcode,
     [EXIT_HLT] = exit_hlt,

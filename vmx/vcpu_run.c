@@ -146,14 +146,40 @@ static void redeliver_interrupted_event(struct vcpu *v)
     vmwrite(VMCS_ENTRY_INSTRUCTION_LEN, vmread(VMCS_EXIT_INSTRUCTION_LEN));
 }
 
-static void set_interrupt_window_exiting(struct vcpu *v, bool on)
+static void set_window_exiting(struct vcpu *v, uint32_t which, bool on)
 {
-    uint32_t proc = on ? v->proc_controls | PROC_INTR_WINDOW_EXITING
-                       : v->proc_controls & ~PROC_INTR_WINDOW_EXITING;
+    uint32_t proc = on ? v->proc_controls | which : v->proc_controls & ~which;
     if (proc != v->proc_controls) {
         vmwrite(VMCS_PROC_CONTROLS, proc);
         v->proc_controls = proc;
     }
+}
+
+static void set_interrupt_window_exiting(struct vcpu *v, bool on)
+{
+    set_window_exiting(v, PROC_INTR_WINDOW_EXITING, on);
+}
+
+/* NMIs go first (SDM Vol. 3A 6.9 priorities). Blocked by a previous NMI
+ * (virtual-NMI blocking) or by STI/MOV-SS: wait for an NMI window, or, on a
+ * CPU without virtual NMIs, for an interrupt window. Returns true when an
+ * NMI is queued or waiting, so no external interrupt is injected now. */
+static bool deliver_nmi(struct vcpu *v)
+{
+    if (!v->nmi_pending)
+        return false;
+    bool virtual_nmis = vmx_host.ctl.pin & PIN_VIRTUAL_NMIS;
+    uint64_t blocking = vmread(VMCS_GUEST_INTERRUPTIBILITY);
+    if (v->event_queued ||
+        (blocking & (INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS | INTERRUPTIBILITY_NMI))) {
+        set_window_exiting(v, virtual_nmis ? PROC_NMI_WINDOW_EXITING : PROC_INTR_WINDOW_EXITING, true);
+        return true;
+    }
+    vmwrite(VMCS_ENTRY_INTR_INFO, EXC_NMI | INTR_TYPE_NMI | INTR_INFO_VALID);
+    v->event_queued = true;
+    v->nmi_pending = false;
+    set_window_exiting(v, PROC_NMI_WINDOW_EXITING, false);
+    return true;
 }
 
 /* All deferred work before VM entry happens here: timers advance when a
@@ -181,6 +207,10 @@ static void prepare_entry_locked(struct vcpu *v)
         host_timer_arm(deadline == NO_DEADLINE ? 0 : deadline);
         v->armed_deadline = deadline;
     }
+    if (platform_take_nmi(v))
+        v->nmi_pending = true;
+    if (deliver_nmi(v))
+        return;             /* intr_maybe_pending stays set: look again next entry */
     int vector = platform_pending_interrupt(v);
     if (vector < 0) {
         v->intr_maybe_pending = false;

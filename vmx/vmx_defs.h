@@ -190,6 +190,7 @@ enum vmx_exit_reason {
 /* Guest interruptibility state (25.4.2, Table 25-3) */
 #define INTERRUPTIBILITY_STI        (1u << 0)
 #define INTERRUPTIBILITY_MOV_SS     (1u << 1)
+#define INTERRUPTIBILITY_NMI        (1u << 3)
 
 /* Guest activity states (25.4.2) */
 #define ACTIVITY_ACTIVE             0
