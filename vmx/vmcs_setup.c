@@ -42,6 +42,8 @@ static void write_controls(struct vcpu *v, uint64_t eptp)
     vmwrite(VMCS_ENTRY_INTR_INFO, 0);
     vmwrite(VMCS_TSC_OFFSET, v->vm->tsc_offset);     /* one offset per VM: vCPUs' TSCs agree */
     vmwrite(VMCS_EPT_POINTER, eptp);
+    if (c->proc & PROC_USE_MSR_BITMAPS)
+        vmwrite(VMCS_MSR_BITMAP, vmx_host.msr_bitmap);
     vmwrite(VMCS_VPID, v->vpid);
     vmwrite(VMCS_CR0_MASK, vmx_host.cr0_guest_mask);
     vmwrite(VMCS_CR4_MASK, vmx_host.cr4_guest_mask);

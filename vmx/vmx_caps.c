@@ -133,7 +133,7 @@ int vmx_select_controls(const struct vmx_cap_msrs *m, struct vmx_controls *c,
                                   PROC_RDPMC_EXITING | PROC_CR8_LOAD_EXITING |
                                   PROC_CR8_STORE_EXITING | PROC_UNCOND_IO_EXITING |
                                   PROC_MONITOR_EXITING | PROC_SECONDARY_CONTROLS,
-                                  0, &missing);
+                                  PROC_USE_MSR_BITMAPS, &missing);
     if (missing)
         return report_missing(missing, "IA32_VMX_PROCBASED_CTLS", proc_names, why, why_len);
 

@@ -5,6 +5,7 @@
 #include "core/palloc.h"
 #include "core/percpu.h"
 #include "lib/print.h"
+#include "vmx/msr_bitmap.h"
 #include "vmx/msr_index.h"
 #include "vmx/vmx_cpu.h"
 #include "vmx/vmx_defs.h"
@@ -117,5 +118,10 @@ int vmx_cpu_init(char *why, size_t why_len)
 
     if (!(cpuid(1, 0).ecx & CPUID1_ECX_XSAVE))
         vmx_host.cr4_guest_allowed &= ~CR4_OSXSAVE;
+    if (vmx_host.ctl.proc & PROC_USE_MSR_BITMAPS) {
+        vmx_host.msr_bitmap = vmx_msr_bitmap_create();
+        if (!vmx_host.msr_bitmap)
+            vmx_host.ctl.proc &= ~PROC_USE_MSR_BITMAPS;
+    }
     return vmx_cpu_enable(why, why_len);
 }

@@ -14,6 +14,7 @@ struct vmx_host {
     uint64_t cr0_guest_mask, cr4_guest_mask;   /* bits whose guest writes exit */
     uint64_t cr4_guest_allowed;                /* CR4 bits a guest may set */
     uint64_t xcr0_supported;                   /* XCR0 bits a guest may set; 0 = no XSAVE */
+    uint64_t msr_bitmap;                       /* physical address; 0 = every MSR access exits */
 };
 
 extern struct vmx_host vmx_host;
