@@ -6,7 +6,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define MAX_PCPUS 8
+#define MAX_PCPUS     8
+#define AP_STACK_SIZE 16384     /* each application processor's root-mode stack */
 
 struct vcpu;
 

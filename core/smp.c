@@ -14,7 +14,6 @@
 #include "vmx/x86.h"
 
 #define AP_TRAMPOLINE  0x8000
-#define AP_STACK_SIZE  16384
 
 extern char ap_trampoline[], ap_trampoline_end[];
 uint8_t ap_stacks[MAX_PCPUS][AP_STACK_SIZE] __attribute__((aligned(16)));
@@ -31,8 +30,6 @@ void ap_main(unsigned index);
 void ap_main(unsigned index)
 {
     char why[128];
-    if (index >= MAX_PCPUS)
-        halt_forever();         /* more CPUs than Keel keeps state for */
     percpu_init(index, 0);      /* the APIC ID is read once the LAPIC is in its final mode */
     cpu_tables_init(index);
     write_cr3(host_cr3);

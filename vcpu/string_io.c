@@ -5,6 +5,7 @@
 #include "dev/io_bus.h"
 #include "vcpu/string_io.h"
 #include "vm/vm.h"
+#include "vmx/vmx_cpu.h"
 #include "vmx/x86.h"
 
 /* Elements handled per exit; the rest re-executes the instruction, so one
@@ -17,7 +18,7 @@ struct guest_paging vcpu_paging(struct vcpu *v)
     return (struct guest_paging){
         .cr0 = vcpu_get(v, VREG_CR0), .cr3 = vcpu_get(v, VREG_CR3),
         .cr4 = vcpu_get(v, VREG_CR4), .efer = vcpu_get(v, VREG_EFER),
-        .maxphyaddr = cpuid(0x80000008, 0).eax & 0xff,
+        .maxphyaddr = vmx_host.maxphyaddr,
     };
 }
 

@@ -11,6 +11,7 @@
 #include "vm/platform.h"
 #include "vm/vm.h"
 #include "vmx/msr_index.h"
+#include "vmx/vmx_cpu.h"
 #include "vmx/x86.h"
 
 #define PENDING_PIC        256      /* token: the PIC's INTR, vector known at INTA */
@@ -110,7 +111,7 @@ int platform_init(struct vm *vm)
     for (unsigned i = 0; i < p->nr_cpus; i++) {
         const struct lapic_config lc = {
             .apic_id = i, .bsp = i == 0, .tsc_hz = tsc_hz(), .bus_hz = PLATFORM_BUS_HZ,
-            .maxphyaddr = (uint8_t)cpuid(0x80000008, 0).eax,
+            .maxphyaddr = vmx_host.maxphyaddr,
         };
         lapic_init(&p->lapic[i], &lc, &bus, ioapic_eoi_broadcast, &p->ioapic);
     }

@@ -3,6 +3,8 @@
 ; boot page tables, and jumps into Keel's text to call ap_main(index). Runs on
 ; each AP once, with interrupts off.
 
+%include "asm_offsets.inc"
+
 AP_TRAMPOLINE   equ 0x8000
 CR0_PE          equ 1
 CR0_PG          equ 1 << 31
@@ -10,7 +12,6 @@ CR4_PAE         equ 1 << 5
 EFER_MSR        equ 0xc0000080
 EFER_LME        equ 1 << 8
 EFER_NXE        equ 1 << 11
-AP_STACK_SIZE   equ 16384
 
 %define TRAMP(label) (AP_TRAMPOLINE + (label) - ap_trampoline)
 
@@ -70,9 +71,12 @@ ap_long_mode:
     mov ds, ax
     mov es, ax
     mov ss, ax
-    ; Take the next AP index; its stack is ap_stacks[index].
+    ; Take the next AP index; its stack is ap_stacks[index]. CPUs beyond
+    ; what Keel keeps state for stop here, before touching any stack.
     mov eax, 1
     lock xadd [rel ap_next_index], eax
+    cmp eax, MAX_PCPUS
+    jae .hang
     mov edi, eax
     imul rax, rax, AP_STACK_SIZE
     lea rsp, [rel ap_stacks]

@@ -1,6 +1,7 @@
 /* Build-time generator of struct offsets for NASM (compiled with -S only; the
  * build extracts the "->NAME value" markers into asm_offsets.inc). */
 #include <stddef.h>
+#include "core/percpu.h"
 #include "vcpu/guest_regs.h"
 
 #define DEFINE(name, value) __asm__ volatile("\n.ascii \"->" #name " %c0\"" ::"i"(value))
@@ -11,4 +12,6 @@ void asm_offsets(void)
 {
     GPR(RAX); GPR(RCX); GPR(RDX); GPR(RBX); GPR(RBP); GPR(RSI); GPR(RDI);
     GPR(R8); GPR(R9); GPR(R10); GPR(R11); GPR(R12); GPR(R13); GPR(R14); GPR(R15);
+    DEFINE(MAX_PCPUS, MAX_PCPUS);
+    DEFINE(AP_STACK_SIZE, AP_STACK_SIZE);
 }

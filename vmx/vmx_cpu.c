@@ -108,6 +108,7 @@ int vmx_cpu_init(char *why, size_t why_len)
     if (vmx_select_controls(m, &vmx_host.ctl, why, why_len))
         return -1;
     vmx_host.vmcs_revision = VMX_BASIC_REVISION(m->basic);
+    vmx_host.maxphyaddr = (uint8_t)cpuid(0x80000008, 0).eax;
 
     /* Unrestricted guest exempts PE and PG from CR0's fixed bits (SDM 25.8). */
     uint64_t cr0_forced = (m->cr0_fixed0 & ~(CR0_PE | CR0_PG)) | (~m->cr0_fixed1 & 0xffffffffull);

@@ -15,6 +15,7 @@ struct vmx_host {
     uint64_t cr4_guest_allowed;                /* CR4 bits a guest may set */
     uint64_t xcr0_supported;                   /* XCR0 bits a guest may set; 0 = no XSAVE */
     uint64_t msr_bitmap;                       /* physical address; 0 = every MSR access exits */
+    uint8_t maxphyaddr;                        /* CPUID.80000008H:EAX[7:0], as guests see it */
 };
 
 extern struct vmx_host vmx_host;
