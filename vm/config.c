@@ -9,7 +9,7 @@
 enum key_id {
     KEY_NAME, KEY_TYPE, KEY_MEMORY, KEY_VCPUS, KEY_KERNEL, KEY_RAMDISK,
     KEY_CMDLINE, KEY_EXTRA, KEY_MODULES, KEY_ON_POWEROFF, KEY_ON_REBOOT,
-    KEY_ON_CRASH, KEY_DISK, KEY_VIF, KEY_UNKNOWN
+    KEY_ON_CRASH, KEY_DISK, KEY_VIF, KEY_XEN_PLATFORM_PCI, KEY_UNKNOWN
 };
 
 static const struct {
@@ -23,6 +23,7 @@ static const struct {
     { "modules", KEY_MODULES },     { "on_poweroff", KEY_ON_POWEROFF },
     { "on_reboot", KEY_ON_REBOOT }, { "on_crash", KEY_ON_CRASH },
     { "disk", KEY_DISK },           { "vif", KEY_VIF },
+    { "xen_platform_pci", KEY_XEN_PLATFORM_PCI },
 };
 
 struct parser {
@@ -287,7 +288,37 @@ static int parse_name(struct parser *ps, char *dst)
     return store_string(ps, v, dst, CONFIG_NAME_MAX);
 }
 
-static int parse_modules(struct parser *ps, struct vm_config *out)
+/* One list entry: stores it, or fails with the parser's error. */
+typedef int (*list_entry_fn)(struct parser *ps, struct span v, struct vm_config *out);
+
+static int module_entry(struct parser *ps, struct span v, struct vm_config *out)
+{
+    if (out->nr_modules >= CONFIG_MODULES_MAX)
+        return fail(ps, "too many list entries");
+    if (v.n == 0 || v.s[0] != '/')
+        return fail(ps, "path must be absolute");
+    if (store_string(ps, v, out->modules[out->nr_modules], CONFIG_PATH_MAX) < 0)
+        return -1;
+    out->nr_modules++;
+    return 0;
+}
+
+static int disk_entry(struct parser *ps, struct span v, struct vm_config *out)
+{
+    char msg[CONFIG_MSG_MAX];
+
+    if (out->nr_disks >= CONFIG_DISKS_MAX)
+        return fail(ps, "too many list entries");
+    if (disk_spec_parse(v.s, v.n, &out->disks[out->nr_disks], msg) < 0)
+        return fail(ps, msg);
+    for (unsigned i = 0; i < out->nr_disks; i++)
+        if (out->disks[i].vdev == out->disks[out->nr_disks].vdev)
+            return fail(ps, "vdev used twice");
+    out->nr_disks++;
+    return 0;
+}
+
+static int parse_list(struct parser *ps, struct vm_config *out, list_entry_fn entry)
 {
     unsigned open_line = ps->line;
     struct span v;
@@ -301,15 +332,8 @@ static int parse_modules(struct parser *ps, struct vm_config *out)
             return fail_at(ps, open_line, "unterminated list");
         if (peek(ps) == ']')
             break;
-        if (parse_string(ps, &v) < 0)
+        if (parse_string(ps, &v) < 0 || entry(ps, v, out) < 0)
             return -1;
-        if (out->nr_modules >= CONFIG_MODULES_MAX)
-            return fail(ps, "too many list entries");
-        if (v.n == 0 || v.s[0] != '/')
-            return fail(ps, "path must be absolute");
-        if (store_string(ps, v, out->modules[out->nr_modules], CONFIG_PATH_MAX) < 0)
-            return -1;
-        out->nr_modules++;
         skip_list_space(ps);
         if (at_end(ps))
             return fail_at(ps, open_line, "unterminated list");
@@ -360,7 +384,7 @@ static int parse_value(struct parser *ps, enum key_id id, struct vm_config *out)
         return store_string(ps, s, out->cmdline, CONFIG_CMDLINE_MAX);
     }
     case KEY_MODULES:
-        return parse_modules(ps, out);
+        return parse_list(ps, out, module_entry);
     case KEY_ON_POWEROFF:
         return parse_action(ps, &out->on_poweroff);
     case KEY_ON_REBOOT:
@@ -368,6 +392,12 @@ static int parse_value(struct parser *ps, enum key_id id, struct vm_config *out)
     case KEY_ON_CRASH:
         return parse_action(ps, &out->on_crash);
     case KEY_DISK:
+        return parse_list(ps, out, disk_entry);
+    case KEY_XEN_PLATFORM_PCI:
+        if (parse_int(ps, 0, 1, "value out of range 0..1", &v) < 0)
+            return -1;
+        out->xen_platform_pci = v == 1;
+        return 0;
     case KEY_VIF:
         return fail(ps, "not supported yet");
     case KEY_UNKNOWN:

@@ -3,6 +3,7 @@
 #ifndef KEEL_VM_CONFIG_H
 #define KEEL_VM_CONFIG_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -12,11 +13,25 @@
 #define CONFIG_MODULES_MAX  8
 #define CONFIG_KEY_MAX      32
 #define CONFIG_MSG_MAX      96
+#define CONFIG_DISKS_MAX    4
 
 enum vm_type { VM_TYPE_MULTIBOOT, VM_TYPE_LINUX, VM_TYPE_BIOS };
 
 /* xl.cfg on_poweroff/on_reboot/on_crash actions Keel implements. */
 enum vm_action { VM_ACTION_DESTROY, VM_ACTION_RESTART, VM_ACTION_PRESERVE };
+
+/* One `disk = [ ... ]` entry (xl-disk-configuration(5)): the backing store
+ * (`target`), the guest's device name (`vdev`) and whether it may write. */
+struct vm_disk {
+    char target[CONFIG_PATH_MAX];         /* a boot module (RAM disk) or /dev/hdX[N] */
+    char vdev_name[8];                    /* "xvda".."xvdz" */
+    uint16_t vdev;                        /* Xen virtual-device number: 202 << 8 | index << 4 */
+    bool read_only;                       /* access=r/ro */
+};
+
+/* Parse one DISKSPEC of `len` bytes into `out`. 0, or -1 with a short
+ * reason in `msg` (CONFIG_MSG_MAX bytes). vm/disk_spec.c. */
+int disk_spec_parse(const char *spec, size_t len, struct vm_disk *out, char *msg);
 
 struct vm_config {
     char name[CONFIG_NAME_MAX];
@@ -33,6 +48,9 @@ struct vm_config {
     enum vm_action on_poweroff;           /* default destroy */
     enum vm_action on_reboot;             /* default restart */
     enum vm_action on_crash;              /* default destroy */
+    bool xen_platform_pci;                /* Xen-compatible mode (xl.cfg key), default 0 */
+    unsigned nr_disks;
+    struct vm_disk disks[CONFIG_DISKS_MAX];
 };
 
 /* Where and why parsing failed. `key` is "" when the error is not about a key

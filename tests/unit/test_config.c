@@ -6,6 +6,7 @@
 #include <cmocka.h>
 
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -332,8 +333,78 @@ static void test_err_unknown_key(void **state)
 static void test_err_not_supported_yet(void **state)
 {
     (void)state;
-    check_err(MIN_CFG "disk = [ 'phy:/dev/sda,xvda,w' ]\n", 3, "disk", "not supported yet");
     check_err("vif = [ '' ]\n" MIN_CFG, 1, "vif", "not supported yet");
+}
+
+/* ---- disk = [ DISKSPEC, ... ] and xen_platform_pci ----------------------- */
+
+static void check_disk(const char *spec, const char *target, const char *vdev_name,
+                       unsigned vdev, bool read_only)
+{
+    char text[512];
+    snprintf(text, sizeof text, MIN_CFG "disk = [ '%s' ]\n", spec);
+    check_ok(text);
+    assert_int_equal(cfg.nr_disks, 1);
+    assert_string_equal(cfg.disks[0].target, target);
+    assert_string_equal(cfg.disks[0].vdev_name, vdev_name);
+    assert_int_equal(cfg.disks[0].vdev, vdev);
+    assert_int_equal(cfg.disks[0].read_only, read_only);
+}
+
+static void test_disk_forms(void **state)
+{
+    (void)state;
+    /* Equivalent forms from xl-disk-configuration(5). */
+    check_disk("/boot/disk.img,,xvda", "/boot/disk.img", "xvda", 51712, false);
+    check_disk("/boot/disk.img,raw,xvda,rw", "/boot/disk.img", "xvda", 51712, false);
+    check_disk("format=raw, vdev=xvda, access=rw, target=/boot/disk.img",
+               "/boot/disk.img", "xvda", 51712, false);
+    /* Three positionals: target, vdev, access; the legacy prefixes. */
+    check_disk("/dev/hdb,xvdb,w", "/dev/hdb", "xvdb", 51728, false);
+    check_disk("phy:/dev/hdb1,xvdc,r", "/dev/hdb1", "xvdc", 51744, true);
+    check_disk("file:/boot/ro.img, xvdz, ro", "/boot/ro.img", "xvdz", 202 * 256 + 25 * 16, true);
+    check_disk("vdev=xvda,access=r,backendtype=phy,devtype=disk,target=/boot/a,b",
+               "/boot/a,b", "xvda", 51712, true);
+    check_ok(MIN_CFG "disk = [ '/boot/a,,xvda', '/dev/hdb,,xvdb,r' ]\n"
+             "xen_platform_pci = 1\n");
+    assert_int_equal(cfg.nr_disks, 2);
+    assert_true(cfg.xen_platform_pci);
+    assert_true(cfg.disks[1].read_only);
+    check_ok(MIN_CFG);
+    assert_false(cfg.xen_platform_pci);
+    assert_int_equal(cfg.nr_disks, 0);
+}
+
+static void test_err_disk(void **state)
+{
+    (void)state;
+    static const struct { const char *spec, *msg; } cases[] = {
+        { "", "no target" },
+        { ",,xvda", "no target" },
+        { "disk.img,,xvda", "target must be an absolute path" },
+        { "/boot/d,qcow2,xvda", "only format=raw is supported" },
+        { "/boot/d", "no vdev" },
+        { "/boot/d,,hda", "vdev must be xvda..xvdz" },
+        { "/boot/d,,xvdaa", "vdev must be xvda..xvdz" },
+        { "/boot/d,,xvda,x", "access must be r, ro, w or rw" },
+        { "/boot/d,,xvda,w,extra", "too many positional parameters" },
+        { "/boot/d,,xvda,cdrom", "cdrom devices are not supported" },
+        { "/boot/d,,xvda,devtype=cdrom", "only devtype=disk is supported" },
+        { "/boot/d,,xvda,backendtype=qdisk", "only backendtype=phy is supported" },
+        { "/boot/d,,xvda,colo=1", "unknown disk parameter" },
+        { "vdev=xvda,vdev=xvdb,target=/boot/d", "parameter given twice" },
+        { "/boot/d,xvda,w,vdev=xvdb", "parameter given twice" },
+    };
+    char text[512];
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        snprintf(text, sizeof text, MIN_CFG "disk = [ '%s' ]\n", cases[i].spec);
+        check_err(text, 3, "disk", cases[i].msg);
+    }
+    check_err(MIN_CFG "disk = [ '/boot/a,,xvda',\n '/boot/b,,xvda' ]\n", 4, "disk", "vdev used twice");
+    check_err(MIN_CFG "disk = [ '/a,,xvda', '/b,,xvdb', '/c,,xvdc', '/d,,xvdd', '/e,,xvde' ]\n",
+              3, "disk", "too many list entries");
+    check_err(MIN_CFG "xen_platform_pci = 2\n", 3, "xen_platform_pci", "value out of range 0..1");
+    check_err(MIN_CFG "xen_platform_pci = \"1\"\n", 3, "xen_platform_pci", "expected an integer");
 }
 
 static void test_err_expected_string(void **state)
@@ -674,6 +745,8 @@ int main(void)
         cmocka_unit_test(test_null_args),
         cmocka_unit_test(test_err_unknown_key),
         cmocka_unit_test(test_err_not_supported_yet),
+        cmocka_unit_test(test_disk_forms),
+        cmocka_unit_test(test_err_disk),
         cmocka_unit_test(test_err_expected_string),
         cmocka_unit_test(test_err_expected_integer),
         cmocka_unit_test(test_err_out_of_range),
