@@ -5,6 +5,7 @@
 #include "core/console.h"
 #include "core/host_acpi.h"
 #include "core/host_apic.h"
+#include "core/host_ata.h"
 #include "core/host_rtc.h"
 #include "core/legacy_pic.h"
 #include "core/palloc.h"
@@ -69,6 +70,7 @@ void keel_main(uint32_t magic, uint64_t info)
     tsc_calibrate();
     host_rtc_read();
     host_apic_init();
+    host_ata_probe();           /* the machine's own disks, for VMs' PV disks */
 
     char reason[128];
     if (vmx_cpu_init(reason, sizeof(reason))) {
