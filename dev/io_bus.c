@@ -4,6 +4,7 @@
 #include "dev/debug_exit.h"
 #include "dev/io_bus.h"
 #include "dev/uart.h"
+#include "pvio/xen.h"
 #include "vm/platform.h"
 #include "vm/vm.h"
 
@@ -30,6 +31,8 @@ static const struct io_range io_ranges[] = {
     { 0x510, 0x511, platform_io_read, platform_io_write },
     { 0x600, 0x60b, platform_io_read, platform_io_write },
     { 0xcf8, 0xcff, platform_io_read, platform_io_write },
+    /* Xen's emulated-device unplug protocol, for Xen-mode VMs (pvio/). */
+    { XEN_UNPLUG_PORT_FIRST, XEN_UNPLUG_PORT_LAST, xen_unplug_io_read, xen_unplug_io_write },
 };
 
 static const struct io_range *find(uint16_t port)

@@ -24,6 +24,19 @@ void pci_host_init(struct pci_host *h)
     f->writable[0x04] = 0x06;           /* command: memory and bus-master enable */
 }
 
+struct pci_function *pci_host_add_function(struct pci_host *h, uint8_t devfn)
+{
+    if (h->nr_functions >= PCI_MAX_FUNCTIONS)
+        return NULL;
+    for (unsigned i = 0; i < h->nr_functions; i++)
+        if (h->function[i].devfn == devfn)
+            return NULL;
+    struct pci_function *f = &h->function[h->nr_functions++];
+    memset(f, 0, sizeof(*f));
+    f->devfn = devfn;
+    return f;
+}
+
 static struct pci_function *lookup(struct pci_host *h)
 {
     if (!(h->address & ADDR_ENABLE) || ADDR_BUS(h->address) != 0)

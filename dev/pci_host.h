@@ -26,6 +26,9 @@ struct pci_host {
 
 /* An i440FX-compatible host bridge at 00:00.0, as QEMU's pc machine has. */
 void pci_host_init(struct pci_host *h);
+/* A new, all-zero function at devfn on bus 0 (its owner fills the header),
+ * or NULL when the bus is full or devfn taken. */
+struct pci_function *pci_host_add_function(struct pci_host *h, uint8_t devfn);
 uint32_t pci_host_io_read(struct pci_host *h, uint16_t port, unsigned size);
 void pci_host_io_write(struct pci_host *h, uint16_t port, unsigned size, uint32_t val);
 

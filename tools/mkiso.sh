@@ -36,7 +36,7 @@ for cfg in "$@"; do
   cp "$cfg" "$stage/boot/$name"
   entries+="    module2 /boot/$name /boot/$name type=vm"$'\n'
   # Files a config names: quoted strings that start with /boot/, first word only.
-  for path in $(grep -v '^[[:space:]]*#' "$cfg" | grep -o "[\"']/boot/[^\"' ]*" | tr -d "\"'" || true); do
+  for path in $(grep -v '^[[:space:]]*#' "$cfg" | grep -o "[\"']/boot/[^\"' ,]*" | tr -d "\"'" || true); do
     [ -n "${seen[$path]:-}" ] && continue
     seen[$path]=1
     src="$files/$(basename "$path")"

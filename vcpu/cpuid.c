@@ -4,7 +4,9 @@
 #include <string.h>
 #include "core/tsc.h"
 #include "vcpu/cpuid.h"
+#include "pvio/xen.h"
 #include "vm/platform.h"
+#include "vm/vm.h"
 #include "vmx/vmx_cpu.h"
 #include "vmx/vmx_defs.h"
 
@@ -98,7 +100,7 @@ static uint32_t xsave_compacted_size(uint64_t xcr0)
 struct cpuid_regs cpuid_emulate(struct vcpu *v, uint32_t leaf, uint32_t subleaf)
 {
     if ((leaf & 0xffffff00u) == CPUID_KEEL_BASE)
-        return keel_leaf(leaf);
+        return v->vm->xen ? xen_cpuid(v, leaf) : keel_leaf(leaf);
 
     struct cpuid_regs r = cpuid(leaf, subleaf);
     const uint32_t proc2 = vmx_host.ctl.proc2;

@@ -1,8 +1,13 @@
 /* Hypercall entry point (vCPU's CPU, at a VMCALL exit). Keel's native mode
- * defines no hypercalls yet; the Xen-compatible mode will dispatch here. */
+ * defines no hypercalls; a Xen-mode VM gets Xen's (pvio/hypercall.c). */
+#include "pvio/xen.h"
 #include "vcpu/hypercall.h"
+#include "vm/vm.h"
 
 void hypercall(struct vcpu *v)
 {
-    v->regs.gpr[GPR_RAX] = (uint64_t)-KEEL_ENOSYS;
+    if (v->vm->xen)
+        xen_hypercall(v);
+    else
+        v->regs.gpr[GPR_RAX] = (uint64_t)-KEEL_ENOSYS;
 }

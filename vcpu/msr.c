@@ -4,6 +4,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include "vcpu/msr.h"
+#include "pvio/xen.h"
 #include "vm/platform.h"
 #include "vmx/msr_index.h"
 #include "vmx/vmx_cpu.h"
@@ -100,6 +101,8 @@ static int write_efer(struct vcpu *v, uint64_t val)
 int msr_read(struct vcpu *v, uint32_t msr, uint64_t *val)
 {
     int handled = platform_msr_read(v, msr, val);     /* APIC base, x2APIC, TSC deadline */
+    if (!handled)
+        handled = xen_msr_read(v, msr, val);            /* Xen mode: hypercall page */
     if (handled)
         return handled < 0 ? -1 : 0;
     const struct msr_rule *r = find_rule(msr);
@@ -125,6 +128,8 @@ int msr_read(struct vcpu *v, uint32_t msr, uint64_t *val)
 int msr_write(struct vcpu *v, uint32_t msr, uint64_t val)
 {
     int handled = platform_msr_write(v, msr, val);
+    if (!handled)
+        handled = xen_msr_write(v, msr, val);
     if (handled)
         return handled < 0 ? -1 : 0;
     const struct msr_rule *r = find_rule(msr);

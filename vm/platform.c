@@ -8,6 +8,7 @@
 #include "core/tsc.h"
 #include "dev/acpi_tables.h"
 #include "dev/uart.h"
+#include "pvio/xen.h"
 #include "vm/platform.h"
 #include "vm/vm.h"
 #include "vmx/msr_index.h"
@@ -15,6 +16,7 @@
 #include "vmx/x86.h"
 
 #define PENDING_PIC        256      /* token: the PIC's INTR, vector known at INTA */
+#define PENDING_XEN        XEN_CALLBACK_TOKEN   /* token | vector: Xen's callback vector */
 #define MSR_TSC_DEADLINE   0x6e0
 #define MSR_X2APIC_FIRST   0x800
 #define MSR_X2APIC_LAST    0x8ff
@@ -74,6 +76,36 @@ static void apic_bus_send(void *ctx, const struct apic_msg *m)
     }
 }
 
+void platform_set_gsi(struct vm *vm, unsigned gsi, bool level)
+{
+    if (gsi < 16) {
+        isa_irq_set(vm, gsi, level);
+        return;
+    }
+    ioapic_set_irq(&vm->platform.ioapic, gsi, level);
+    vcpu_kick(&vm->vcpus[0]);
+}
+
+void platform_deliver_vector(struct vm *vm, unsigned vcpu, uint8_t vector)
+{
+    if (vcpu >= vm->platform.nr_cpus)
+        return;
+    const struct apic_msg m = { .dest = vcpu, .vector = vector, .delivery = APIC_DM_FIXED };
+    lapic_accept(&vm->platform.lapic[vcpu], &m);
+    vcpu_kick(&vm->vcpus[vcpu]);
+}
+
+/* EOI of a level-triggered vector: level sources outside the IOAPIC's
+ * models look at their condition again, then the IOAPIC re-delivers pins
+ * still asserted. */
+static void eoi_broadcast(void *ctx, uint8_t vector)
+{
+    struct vm *vm = ctx;
+    if (vm->xen)
+        xen_callback_eoi(vm->xen);
+    ioapic_eoi(&vm->platform.ioapic, vector);
+}
+
 const struct irq_line *platform_isa_irq(struct vm *vm, unsigned irq)
 {
     return &vm->platform.isa_irq[irq & 15];
@@ -113,7 +145,7 @@ int platform_init(struct vm *vm)
             .apic_id = i, .bsp = i == 0, .tsc_hz = tsc_hz(), .bus_hz = PLATFORM_BUS_HZ,
             .maxphyaddr = vmx_host.maxphyaddr,
         };
-        lapic_init(&p->lapic[i], &lc, &bus, ioapic_eoi_broadcast, &p->ioapic);
+        lapic_init(&p->lapic[i], &lc, &bus, eoi_broadcast, vm);
     }
     lapic_setup_virtual_wire(&p->lapic[0]);     /* the state firmware hands over */
     acpi_pm_init(&p->pm, &p->isa_irq[ACPI_SCI_IRQ]);
@@ -136,7 +168,12 @@ int platform_init(struct vm *vm)
 int platform_pending_interrupt(struct vcpu *v)
 {
     struct platform *p = platform_of(v);
-    int vector = lapic_pending_vector(lapic_of(v));
+    /* Xen's global callback vector bypasses the LAPIC and goes first
+     * (Xen's hvm_vcpu_has_pending_irq). */
+    int vector = xen_callback_pending(v);
+    if (vector >= 0)
+        return PENDING_XEN | vector;
+    vector = lapic_pending_vector(lapic_of(v));
     if (vector >= 0)
         return vector;
     if (v->id == 0 && lapic_accepts_pic_interrupts(lapic_of(v)) && pic_has_interrupt(&p->pic))
@@ -154,6 +191,8 @@ int platform_ack_interrupt(struct vcpu *v, int pending)
     struct platform *p = platform_of(v);
     if (pending == PENDING_PIC)
         return pic_acknowledge(&p->pic);
+    if (pending & PENDING_XEN)
+        return pending & 0xff;      /* no acknowledge cycle: the guest clears the flag */
     lapic_ack(lapic_of(v), (uint8_t)pending);
     return pending;
 }

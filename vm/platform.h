@@ -68,6 +68,12 @@ int platform_ack_interrupt(struct vcpu *v, int pending);
  * the next timer event, or NO_DEADLINE. */
 uint64_t platform_update(struct vcpu *v, uint64_t now);
 
+/* Drive a GSI (ISA IRQ below 16, IOAPIC pin otherwise; true = asserted). */
+void platform_set_gsi(struct vm *vm, unsigned gsi, bool level);
+/* A fixed, edge-triggered vector straight into one vCPU's LAPIC (an MSI-like
+ * message from a Keel device, e.g. a Xen event-channel upcall). */
+void platform_deliver_vector(struct vm *vm, unsigned vcpu, uint8_t vector);
+
 /* Port I/O handlers for the platform's devices (dev/io_bus.c dispatches). */
 uint32_t platform_io_read(struct vcpu *v, uint16_t port, unsigned size);
 void platform_io_write(struct vcpu *v, uint16_t port, unsigned size, uint32_t val);

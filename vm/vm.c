@@ -6,6 +6,7 @@
 #include "core/smp.h"
 #include "ept/guest_ram.h"
 #include "lib/print.h"
+#include "pvio/xen.h"
 #include "vcpu/fpu.h"
 #include "vcpu/msr.h"
 #include "vm/linux_loader.h"
@@ -197,6 +198,7 @@ static void destroy(struct vm *vm)
     vm->ending = true;
     wait_for_aps(vm);
     vmx_vcpu_destroy(&vm->vcpus[0]);
+    xen_domain_destroy(vm);
     ept_destroy(&vm->ept);
     guest_ram_free(&vm->mem);
 }
@@ -206,6 +208,8 @@ static int build(struct vm *vm, const struct boot_info *bi)
     const struct vm_config *c = &vm->cfg;
     if (c->type == VM_TYPE_BIOS)
         return fail("type", "%s", "\"bios\" guests are not supported yet");
+    if (c->nr_disks && !c->xen_platform_pci)
+        return fail("disk", "%s", "PV disks need xen_platform_pci = 1");
     if ((c->memory_mib << 20) > PLATFORM_RAM_LIMIT)
         return fail("memory", "%s", "at most 3584 MiB: RAM ends below the PCI window at 0xe0000000");
     if (c->vcpus > VM_VCPUS_MAX || c->vcpus > nr_pcpus) {
@@ -240,6 +244,12 @@ static int build(struct vm *vm, const struct boot_info *bi)
     if (platform_init(vm))
         return fail("memory", "%s", "too small for the platform's ACPI tables");
     uart_reset(&vm->uart, platform_isa_irq(vm, 4));
+    if (c->xen_platform_pci) {
+        const char *key;
+        char why[128];
+        if (xen_domain_create(vm, bi, &key, why, sizeof(why)))
+            return fail(key, "%s", why);
+    }
     struct vcpu_start start;
     if ((c->type == VM_TYPE_LINUX ? load_linux : load_multiboot)(vm, bi, &start))
         return -1;

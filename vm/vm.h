@@ -15,6 +15,8 @@
 
 #define VM_VCPUS_MAX 8
 
+struct xen_domain;
+
 struct vm {
     struct vm_config cfg;
     char cfg_path[CONFIG_PATH_MAX];
@@ -31,6 +33,7 @@ struct vm {
     struct vcpu *ended_by;
     struct uart uart;
     struct platform platform;
+    struct xen_domain *xen;         /* Xen-compatible mode (pvio/), or NULL */
     unsigned shutdown_progress;     /* bytes of "Shutdown" seen on port 0x8900 */
     bool prefix_output;             /* several VMs share the console */
     bool at_line_start;

@@ -1,0 +1,274 @@
+/* Virtual block device control path: backing store, xenstore nodes and the
+ * XenbusState handshake with blkfront (xen/include/public/io/xenbus.h,
+ * io/blkif.h; Linux drivers/block/xen-blkfront.c blkback_changed):
+ *   backend publishes features, InitWait -> frontend writes ring-ref(s),
+ *   event-channel, protocol, Initialised -> backend maps the ring, writes
+ *   sectors/info/sector-size, Connected -> frontend Connected.
+ *   Frontend Closing/Closed -> backend disconnects, Closing/Closed; a
+ *   frontend back at Initialising (driver reload, kexec) finds InitWait. */
+#include <string.h>
+#include "core/console.h"
+#include "lib/print.h"
+#include "pvio/vbd.h"
+#include "pvio/xen.h"
+#include "pvio/xenstore.h"
+#include "vm/vm.h"
+
+enum xenbus_state {
+    XB_UNKNOWN, XB_INITIALISING, XB_INIT_WAIT, XB_INITIALISED, XB_CONNECTED,
+    XB_CLOSING, XB_CLOSED, XB_RECONFIGURING, XB_RECONFIGURED,
+};
+
+#define VDISK_READONLY 4u       /* backend `info` bit (blkif.h) */
+
+static void say(struct xen_vbd *vbd, const char *fmt, const char *detail)
+{
+    char msg[160];
+    snprintf(msg, sizeof(msg), fmt, detail);
+    struct vm *vm = vbd->d->vm;
+    if (!vm->at_line_start) {
+        console_write("\n", 1);
+        vm->at_line_start = true;
+    }
+    printk("keel: vm %s: %s: %s\n", vm->cfg.name, vbd->cfg.vdev_name, msg);
+}
+
+static struct xenstore *store_of(struct xen_vbd *vbd) { return vbd->d->store; }
+
+static void be_write(struct xen_vbd *vbd, const char *key, const char *fmt, uint64_t val)
+{
+    char path[96], value[32];
+    snprintf(path, sizeof(path), "%s/%s", vbd->be_path, key);
+    snprintf(value, sizeof(value), fmt, val);
+    xs_write(store_of(vbd), path, value);
+}
+
+static void switch_state(struct xen_vbd *vbd, enum xenbus_state s)
+{
+    if (vbd->state == s)
+        return;
+    vbd->state = s;
+    be_write(vbd, "state", "%lu", s);
+}
+
+/* --- data path glue ---------------------------------------------------------------- */
+
+static void notify_frontend(void *ctx)
+{
+    struct xen_vbd *vbd = ctx;
+    evtchn_notify_guest(&vbd->d->evtchn, vbd->port, vbd);
+}
+
+static void disconnect(struct xen_vbd *vbd)
+{
+    if (!vbd->blk.connected)
+        return;
+    blkback_disconnect(&vbd->blk);
+    evtchn_unbind_backend(&vbd->d->evtchn, vbd->port, vbd);
+    vbd->port = 0;
+}
+
+/* The frontend notified us: serve the ring. A frontend that breaks the ring
+ * loses the device; the guest and Keel go on. */
+static void frontend_kick(void *ctx)
+{
+    struct xen_vbd *vbd = ctx;
+    int rc;
+    do {
+        rc = blkback_kick(&vbd->blk);
+    } while (rc == BLKBACK_MORE);
+    if (rc == BLKBACK_EBROKEN) {
+        say(vbd, "%s", "the frontend broke the ring (producer index out of range): device closed");
+        disconnect(vbd);
+        switch_state(vbd, XB_CLOSING);
+    }
+}
+
+/* --- handshake ------------------------------------------------------------------------ */
+
+static int fe_read_u64(struct xen_vbd *vbd, const char *key, uint64_t *val)
+{
+    char path[96];
+    snprintf(path, sizeof(path), "%s/%s", vbd->fe_path, key);
+    return xs_read_u64(store_of(vbd), path, val) == XS_OK ? 0 : -1;
+}
+
+static const char *connect(struct xen_vbd *vbd)
+{
+    char path[96], protocol[32];
+    snprintf(path, sizeof(path), "%s/protocol", vbd->fe_path);
+    if (xs_read(store_of(vbd), path, protocol, sizeof(protocol)) == XS_OK &&
+        strcmp(protocol, "x86_64-abi") != 0)
+        return "unsupported ring protocol (only x86_64-abi)";
+
+    uint64_t order = 0, port, ref[BLKBACK_MAX_RING_PAGES];
+    if (fe_read_u64(vbd, "ring-page-order", &order) == 0) {
+        if (order > BLKBACK_MAX_RING_PAGE_ORDER)
+            return "ring-page-order larger than max-ring-page-order";
+        for (unsigned i = 0; i < (1u << order); i++) {
+            char key[16];
+            snprintf(key, sizeof(key), "ring-ref%u", i);
+            if (fe_read_u64(vbd, key, &ref[i]) || ref[i] > UINT32_MAX)
+                return "missing or bad ring-refN";
+        }
+    } else if (fe_read_u64(vbd, "ring-ref", &ref[0]) || ref[0] > UINT32_MAX) {
+        return "missing or bad ring-ref";
+    }
+    if (fe_read_u64(vbd, "event-channel", &port) || port > UINT32_MAX)
+        return "missing or bad event-channel";
+
+    uint32_t refs[BLKBACK_MAX_RING_PAGES];
+    for (unsigned i = 0; i < (1u << order); i++)
+        refs[i] = (uint32_t)ref[i];
+    if (blkback_connect(&vbd->blk, &vbd->d->grants, refs, 1u << order, notify_frontend, vbd))
+        return "cannot map the ring (bad grant reference)";
+    const struct evtchn_backend end = { frontend_kick, vbd };
+    if (evtchn_bind_backend(&vbd->d->evtchn, (uint32_t)port, &end)) {
+        blkback_disconnect(&vbd->blk);
+        return "event-channel is not an unbound port for domain 0";
+    }
+    vbd->port = (uint32_t)port;
+
+    be_write(vbd, "sectors", "%lu", vbd->store->sectors);
+    be_write(vbd, "info", "%lu", vbd->cfg.read_only ? VDISK_READONLY : 0);
+    be_write(vbd, "sector-size", "%lu", BLK_SECTOR_SIZE);
+    be_write(vbd, "physical-sector-size", "%lu", BLK_SECTOR_SIZE);
+    switch_state(vbd, XB_CONNECTED);
+    char detail[96];
+    snprintf(detail, sizeof(detail), "%s, %lu sectors, %s, %lu ring page%s", vbd->cfg.target,
+             vbd->store->sectors, vbd->cfg.read_only ? "read-only" : "read-write",
+             1ul << order, order ? "s" : "");
+    say(vbd, "connected: %s", detail);
+    /* Requests may already sit in the ring. */
+    frontend_kick(vbd);
+    return NULL;
+}
+
+static void frontend_changed(void *ctx, const char *changed)
+{
+    struct xen_vbd *vbd = ctx;
+    (void)changed;
+    uint64_t fe_state;
+    if (fe_read_u64(vbd, "state", &fe_state))
+        return;         /* the frontend removed its nodes: nothing to do */
+    switch (fe_state) {
+    case XB_INITIALISING:
+        if (vbd->state == XB_CLOSED || vbd->state == XB_CLOSING) {
+            disconnect(vbd);
+            switch_state(vbd, XB_INIT_WAIT);
+        }
+        break;
+    case XB_INITIALISED:
+    case XB_CONNECTED:
+        if (vbd->state == XB_INIT_WAIT) {
+            const char *why = connect(vbd);
+            if (why) {
+                say(vbd, "cannot connect: %s", why);
+                switch_state(vbd, XB_CLOSING);
+            }
+        }
+        break;
+    case XB_CLOSING:
+        disconnect(vbd);
+        switch_state(vbd, XB_CLOSING);
+        break;
+    case XB_CLOSED:
+    case XB_UNKNOWN:
+        disconnect(vbd);
+        switch_state(vbd, XB_CLOSED);
+        break;
+    }
+}
+
+/* --- set-up ------------------------------------------------------------------------------- */
+
+static int open_store(struct xen_vbd *vbd, const struct boot_info *bi, char *why, size_t size)
+{
+    const char *target = vbd->cfg.target;
+    if (strncmp(target, "/dev/", 5) == 0) {
+        if (host_ata_open(target, &vbd->backing.ata, why, size))
+            return -1;
+        vbd->store = &vbd->backing.ata.store;
+        return 0;
+    }
+    const struct boot_module *m = boot_module_find(bi, target);
+    if (!m) {
+        snprintf(why, size, "%s was not given to the boot loader (no module2 line names it)", target);
+        return -1;
+    }
+    uint64_t bytes = m->end - m->start;
+    if (bytes == 0 || bytes % BLK_SECTOR_SIZE) {
+        snprintf(why, size, "%s: a RAM disk's size must be a non-zero multiple of 512 bytes", target);
+        return -1;
+    }
+    blk_ramdisk_init(&vbd->backing.ram, (void *)(uintptr_t)m->start, bytes, false);
+    vbd->store = &vbd->backing.ram.store;
+    return 0;
+}
+
+int vbd_create(struct xen_vbd *vbd, struct xen_domain *d, const struct vm_disk *cfg,
+               const struct boot_info *bi, char *why, size_t why_size)
+{
+    memset(vbd, 0, sizeof(*vbd));
+    vbd->d = d;
+    vbd->cfg = *cfg;
+    if (open_store(vbd, bi, why, why_size))
+        return -1;
+    blkback_init(&vbd->blk, vbd->store, cfg->read_only);
+
+    struct xenstore *xs = d->store;
+    char path[96];
+    snprintf(vbd->fe_path, sizeof(vbd->fe_path), "/local/domain/%u/device/vbd/%u", XEN_GUEST_DOMID, cfg->vdev);
+    snprintf(vbd->be_path, sizeof(vbd->be_path), "/local/domain/0/backend/vbd/%u/%u", XEN_GUEST_DOMID, cfg->vdev);
+
+    /* Backend directory: Keel's, readable by the guest. Its keys inherit that. */
+    xs_mkdir(xs, vbd->be_path);
+    xs_set_perms(xs, vbd->be_path, XS_KEEL_DOMID, XS_PERM_NONE, XEN_GUEST_DOMID, XS_PERM_READ);
+    snprintf(path, sizeof(path), "%s/frontend", vbd->be_path);
+    xs_write(xs, path, vbd->fe_path);
+    be_write(vbd, "frontend-id", "%lu", XEN_GUEST_DOMID);
+    be_write(vbd, "online", "%lu", 1);
+    be_write(vbd, "removable", "%lu", 0);
+    snprintf(path, sizeof(path), "%s/mode", vbd->be_path);
+    xs_write(xs, path, cfg->read_only ? "r" : "w");
+    snprintf(path, sizeof(path), "%s/params", vbd->be_path);
+    xs_write(xs, path, cfg->target);
+    snprintf(path, sizeof(path), "%s/dev", vbd->be_path);
+    xs_write(xs, path, cfg->vdev_name);
+    be_write(vbd, "feature-flush-cache", "%lu", 1);
+    be_write(vbd, "feature-persistent", "%lu", 0);
+    be_write(vbd, "feature-max-indirect-segments", "%lu", BLKBACK_MAX_INDIRECT_SEGMENTS);
+    be_write(vbd, "max-ring-page-order", "%lu", BLKBACK_MAX_RING_PAGE_ORDER);
+    if (vbd->store->discard && !cfg->read_only) {
+        be_write(vbd, "feature-discard", "%lu", 1);
+        be_write(vbd, "discard-granularity", "%lu", BLK_SECTOR_SIZE);
+        be_write(vbd, "discard-alignment", "%lu", 0);
+        be_write(vbd, "discard-secure", "%lu", 0);
+    }
+
+    /* Frontend directory: the guest's own (state 1 at probe, or it is ignored). */
+    snprintf(path, sizeof(path), "%s/backend", vbd->fe_path);
+    xs_write(xs, path, vbd->be_path);
+    snprintf(path, sizeof(path), "%s/backend-id", vbd->fe_path);
+    xs_write(xs, path, "0");
+    snprintf(path, sizeof(path), "%s/virtual-device", vbd->fe_path);
+    xs_printf(xs, path, "%u", cfg->vdev);
+    snprintf(path, sizeof(path), "%s/device-type", vbd->fe_path);
+    xs_write(xs, path, "disk");
+    snprintf(path, sizeof(path), "%s/state", vbd->fe_path);
+    xs_write(xs, path, "1");
+
+    switch_state(vbd, XB_INIT_WAIT);
+    if (xs_watch_internal(xs, vbd->fe_path, frontend_changed, vbd) != XS_OK) {
+        snprintf(why, why_size, "%s: no xenstore watch left", cfg->vdev_name);
+        return -1;
+    }
+    return 0;
+}
+
+void vbd_destroy(struct xen_vbd *vbd)
+{
+    disconnect(vbd);
+    if (vbd->store && vbd->blk.stats.sectors_written && vbd->store->flush(vbd->store))
+        say(vbd, "%s", "flushing the disk at VM end failed");
+}

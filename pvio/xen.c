@@ -1,0 +1,226 @@
+/* A VM's Xen-compatible mode: building and tearing down the domain's Xen
+ * state, the CPUID leaves and hypercall page that make Linux detect Xen, and
+ * how an event-channel upcall reaches a vCPU (per-vCPU LAPIC vector, global
+ * callback vector, or the platform device's INTx line). Boot CPU for
+ * create/destroy; vCPUs' CPUs under the VM's lock otherwise. */
+#include <string.h>
+#include "core/palloc.h"
+#include "lib/print.h"
+#include "pvio/xen.h"
+#include "pvio/xen_abi.h"
+#include "pvio/xenbus.h"
+#include "vm/platform.h"
+#include "vm/vm.h"
+
+uint8_t *xen_guest_ptr(struct xen_domain *d, uint64_t gpa, uint64_t len)
+{
+    return guest_mem_ptr(&d->vm->mem, gpa, len);
+}
+
+/* --- upcalls ---------------------------------------------------------------- */
+
+static uint8_t *vcpu_info_of(void *ctx, unsigned vcpu)
+{
+    struct xen_domain *d = ctx;
+    if (vcpu >= d->vm->nr_vcpus)
+        return NULL;
+    if (d->vcpu[vcpu].vcpu_info_gpa)
+        return xen_guest_ptr(d, d->vcpu[vcpu].vcpu_info_gpa, XEN_VCPU_INFO_SIZE);
+    if (d->shared_info_gpa && vcpu < XEN_LEGACY_MAX_VCPUS)
+        return xen_guest_ptr(d, d->shared_info_gpa + vcpu * XEN_VCPU_INFO_SIZE, XEN_VCPU_INFO_SIZE);
+    return NULL;
+}
+
+static bool upcall_pending(struct xen_domain *d, unsigned vcpu)
+{
+    uint8_t *vi = vcpu_info_of(d, vcpu);
+    return vi && __atomic_load_n(vi + XEN_VCPU_UPCALL_PENDING, __ATOMIC_SEQ_CST);
+}
+
+/* The GSI/INTx callback is a level line that follows vCPU 0's
+ * evtchn_upcall_pending (Xen's hvm_assert_evtchn_irq and
+ * hvm_maybe_deassert_evtchn_irq). */
+static void update_callback_line(struct xen_domain *d)
+{
+    if (d->callback_gsi < 0)
+        return;
+    bool level = upcall_pending(d, 0);
+    if (level != d->callback_level) {
+        d->callback_level = level;
+        platform_set_gsi(d->vm, (unsigned)d->callback_gsi, level);
+    }
+}
+
+static void raise_upcall(void *ctx, unsigned vcpu)
+{
+    struct xen_domain *d = ctx;
+    struct vm *vm = d->vm;
+    if (d->vcpu[vcpu].upcall_vector) {
+        platform_deliver_vector(vm, vcpu, d->vcpu[vcpu].upcall_vector);
+        return;
+    }
+    switch (HVM_PARAM_CALLBACK_TYPE(d->callback_via)) {
+    case HVM_PARAM_CALLBACK_TYPE_VECTOR:
+        vcpu_kick(&vm->vcpus[vcpu]);    /* xen_callback_pending() injects it */
+        break;
+    case HVM_PARAM_CALLBACK_TYPE_GSI:
+    case HVM_PARAM_CALLBACK_TYPE_PCI_INTX:
+        if (vcpu == 0)
+            update_callback_line(d);
+        break;
+    }
+}
+
+int xen_callback_pending(struct vcpu *v)
+{
+    struct xen_domain *d = v->vm->xen;
+    if (!d || d->vcpu[v->id].upcall_vector || !d->callback_via ||
+        HVM_PARAM_CALLBACK_TYPE(d->callback_via) != HVM_PARAM_CALLBACK_TYPE_VECTOR)
+        return -1;
+    return upcall_pending(d, v->id) ? (int)(d->callback_via & 0xff) : -1;
+}
+
+void xen_callback_eoi(struct xen_domain *d)
+{
+    update_callback_line(d);
+}
+
+/* --- CPUID and the hypercall page ------------------------------------------------ */
+
+struct cpuid_regs xen_cpuid(struct vcpu *v, uint32_t leaf)
+{
+    struct cpuid_regs r = { 0, 0, 0, 0 };
+    switch (leaf - XEN_CPUID_BASE) {
+    case 0:
+        r = (struct cpuid_regs){ XEN_CPUID_BASE + XEN_CPUID_LEAVES - 1, XEN_CPUID_SIG_EBX,
+                                 XEN_CPUID_SIG_ECX, XEN_CPUID_SIG_EDX };
+        break;
+    case 1:
+        r.eax = XEN_VERSION_MAJOR << 16 | XEN_VERSION_MINOR;
+        break;
+    case 2:
+        r.eax = 1;                      /* one hypercall page */
+        r.ebx = XEN_HYPERCALL_MSR;
+        break;
+    case 4:
+        r.eax = XEN_HVM_CPUID_VCPU_ID_PRESENT | XEN_HVM_CPUID_DOMID_PRESENT |
+                XEN_HVM_CPUID_UPCALL_VECTOR;
+        r.ebx = v->id;                  /* = the MADT processor UID */
+        r.ecx = XEN_GUEST_DOMID;
+        break;
+    }
+    return r;
+}
+
+/* 128 stubs of 32 bytes: mov eax, i; vmcall; ret. The iret stub is ud2:
+ * it only makes sense for PV guests (Xen's vmx_init_hypercall_page). */
+static void fill_hypercall_page(uint8_t *page)
+{
+    memset(page, 0xcc, 4096);           /* int3 between the stubs */
+    for (unsigned i = 0; i < XEN_HYPERCALL_STUBS; i++) {
+        uint8_t *p = page + i * XEN_HYPERCALL_STUB_SIZE;
+        if (i == HYPERVISOR_iret) {
+            p[0] = 0x0f;
+            p[1] = 0x0b;
+            continue;
+        }
+        p[0] = 0xb8;
+        memcpy(p + 1, &i, 4);
+        p[5] = 0x0f;
+        p[6] = 0x01;
+        p[7] = 0xc1;
+        p[8] = 0xc3;
+    }
+}
+
+int xen_msr_write(struct vcpu *v, uint32_t msr, uint64_t val)
+{
+    struct xen_domain *d = v->vm->xen;
+    if (!d || msr != XEN_HYPERCALL_MSR)
+        return 0;
+    if (val & 0xfff)
+        return -1;                      /* only page index 0 exists */
+    uint8_t *page = xen_guest_ptr(d, val, 4096);
+    if (!page)
+        return -1;
+    fill_hypercall_page(page);
+    return 1;
+}
+
+int xen_msr_read(struct vcpu *v, uint32_t msr, uint64_t *val)
+{
+    if (!v->vm->xen || msr != XEN_HYPERCALL_MSR)
+        return 0;
+    *val = 0;
+    return 1;
+}
+
+uint32_t xen_unplug_io_read(struct vcpu *v, uint16_t port, unsigned size)
+{
+    struct xen_domain *d = v->vm->xen;
+    return d ? xen_unplug_read(&d->platform_dev, port, size) : 0xffffffffu;
+}
+
+void xen_unplug_io_write(struct vcpu *v, uint16_t port, unsigned size, uint32_t val)
+{
+    struct xen_domain *d = v->vm->xen;
+    if (d)
+        xen_unplug_write(&d->platform_dev, port, size, val);
+}
+
+/* --- life cycle ------------------------------------------------------------------- */
+
+static int fail(const char **key, char *why, size_t size, const char *k, const char *msg)
+{
+    *key = k;
+    snprintf(why, size, "%s", msg);
+    return -1;
+}
+
+int xen_domain_create(struct vm *vm, const struct boot_info *bi, const char **key,
+                      char *why, size_t why_size)
+{
+    uint64_t pages = (sizeof(struct xen_domain) + PAGE_SIZE - 1) / PAGE_SIZE;
+    uint64_t phys = palloc_alloc(pages, PAGE_SIZE);
+    if (!phys)
+        return fail(key, why, why_size, "xen_platform_pci", "no memory left for the Xen domain");
+    struct xen_domain *d = (struct xen_domain *)(uintptr_t)phys;
+    vm->xen = d;
+    d->vm = vm;
+    d->callback_gsi = -1;
+    evtchn_init(&d->evtchn, vm->nr_vcpus, vcpu_info_of, raise_upcall, d);
+    grant_table_init(&d->grants, &vm->mem, EVTCHN_BACKEND_DOMID);
+
+    /* Grant frames sit at the start of the platform device's BAR1, backed by
+     * Keel's pages (mapped write-back: Linux maps them WB). */
+    d->grant_frames = palloc_alloc(XEN_GRANT_FRAMES, PAGE_SIZE);
+    if (!d->grant_frames ||
+        ept_map(&vm->ept, XEN_PLATFORM_MMIO_BAR, d->grant_frames, XEN_GRANT_FRAMES * PAGE_SIZE,
+                EPT_READ | EPT_WRITE, EPT_MT_WB, false))
+        return fail(key, why, why_size, "xen_platform_pci", "no memory left for grant frames");
+    for (unsigned i = 0; i < XEN_GRANT_FRAMES; i++)
+        grant_table_set_frame(&d->grants, i, (void *)(uintptr_t)(d->grant_frames + i * PAGE_SIZE));
+
+    uint64_t ring = palloc_page();
+    if (!ring || ept_map(&vm->ept, XEN_STORE_GPA, ring, PAGE_SIZE, EPT_READ | EPT_WRITE, EPT_MT_WB, false))
+        return fail(key, why, why_size, "xen_platform_pci", "no memory left for the xenstore ring");
+    d->store_ring = (uint8_t *)(uintptr_t)ring;
+
+    if (xen_platform_init(&d->platform_dev, &vm->platform.pci))
+        return fail(key, why, why_size, "xen_platform_pci", "no free PCI slot for the platform device");
+    return xenbus_create(d, bi, key, why, why_size);
+}
+
+void xen_domain_destroy(struct vm *vm)
+{
+    struct xen_domain *d = vm->xen;
+    if (!d)
+        return;
+    xenbus_destroy(d);
+    if (d->store_ring)
+        palloc_free((uint64_t)(uintptr_t)d->store_ring, 1);
+    if (d->grant_frames)
+        palloc_free(d->grant_frames, XEN_GRANT_FRAMES);
+    palloc_free((uint64_t)(uintptr_t)d, (sizeof(struct xen_domain) + PAGE_SIZE - 1) / PAGE_SIZE);
+    vm->xen = NULL;
+}

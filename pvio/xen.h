@@ -1,0 +1,87 @@
+/* A VM's Xen-compatible mode (xl.cfg `xen_platform_pci = 1`): the per-domain
+ * state behind the Xen HVM ABI subset stock Linux uses — CPUID leaves, the
+ * hypercall page, shared_info and vcpu_info, event channels and how their
+ * upcalls reach a vCPU, grant table frames, the xenstore ring and the
+ * virtual block devices. Runs on the vCPUs' CPUs under the VM's lock, and on
+ * the boot CPU while the VM is built and torn down. */
+#ifndef KEEL_PVIO_XEN_H
+#define KEEL_PVIO_XEN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "core/bootinfo.h"
+#include "pvio/evtchn.h"
+#include "pvio/grant_table.h"
+#include "pvio/xen_platform.h"
+#include "vm/config.h"
+#include "vmx/x86.h"
+
+struct vm;
+struct vcpu;
+struct xenstore;
+struct xen_vbd;
+
+/* Guest-physical layout (outside RAM; the platform device's BAR says where
+ * the grant frames are, HVM_PARAM_STORE_PFN where the xenstore ring is). */
+#define XEN_GRANT_FRAMES      32            /* max_nr_frames: 16384 grant refs */
+#define XEN_STORE_GPA         0xfeffc000ull /* Xen's own choice: pfn 0xfeffc */
+#define XEN_GUEST_DOMID       1             /* the guest's domain id; Keel is 0 */
+
+/* platform_pending_interrupt's token for the global callback vector. */
+#define XEN_CALLBACK_TOKEN    0x200
+
+struct xen_vcpu {
+    uint64_t vcpu_info_gpa;     /* registered with VCPUOP_register_vcpu_info, or 0 */
+    uint8_t upcall_vector;      /* HVMOP_set_evtchn_upcall_vector, or 0 */
+};
+
+struct xen_domain {
+    struct vm *vm;
+    uint64_t shared_info_gpa;   /* 0 until XENMEM_add_to_physmap(shared_info) */
+    uint64_t callback_via;      /* HVM_PARAM_CALLBACK_IRQ as the guest set it */
+    int callback_gsi;           /* types GSI / PCI INTx: the IOAPIC pin, else -1 */
+    bool callback_level;        /* that line's current level */
+    struct xen_vcpu vcpu[EVTCHN_VCPUS_MAX];
+    struct evtchn evtchn;
+    struct grant_table grants;
+    uint64_t grant_frames;      /* host address of XEN_GRANT_FRAMES contiguous pages */
+    uint8_t *store_ring;        /* the xenstore ring page (host address) */
+    uint32_t store_port;
+    struct xenstore *store;
+    struct xen_platform_dev platform_dev;
+    unsigned nr_vbds;
+    struct xen_vbd *vbd[CONFIG_DISKS_MAX];
+    uint64_t hypercalls;        /* counted for benchmarks */
+};
+
+/* Build the Xen side of a VM whose RAM, EPT and platform exist: 0, or -1
+ * with the reason in why[why_size] (the config key it concerns in *key). */
+int xen_domain_create(struct vm *vm, const struct boot_info *bi, const char **key,
+                      char *why, size_t why_size);
+/* Flush the virtual disks and free everything (the VM has stopped). */
+void xen_domain_destroy(struct vm *vm);
+
+/* CPUID leaves 0x40000000.. of a Xen-mode VM. */
+struct cpuid_regs xen_cpuid(struct vcpu *v, uint32_t leaf);
+/* The hypercall-page MSR: 1 handled, 0 not this MSR, -1 for #GP. */
+int xen_msr_write(struct vcpu *v, uint32_t msr, uint64_t val);
+int xen_msr_read(struct vcpu *v, uint32_t msr, uint64_t *val);
+/* VMCALL from the guest (pvio/hypercall.c). */
+void xen_hypercall(struct vcpu *v);
+
+/* The global callback vector when the vCPU has an upcall pending and uses
+ * that mode (injected without the LAPIC, as Xen does), else -1. */
+int xen_callback_pending(struct vcpu *v);
+/* A level-triggered vector was EOIed: re-evaluate the INTx/GSI callback line
+ * (Linux clears evtchn_upcall_pending before its EOI). */
+void xen_callback_eoi(struct xen_domain *d);
+
+/* Ports 0x10-0x1F (the unplug protocol): all-ones unless in Xen mode. */
+uint32_t xen_unplug_io_read(struct vcpu *v, uint16_t port, unsigned size);
+void xen_unplug_io_write(struct vcpu *v, uint16_t port, unsigned size, uint32_t val);
+
+/* Guest memory through a host pointer: NULL outside RAM. */
+uint8_t *xen_guest_ptr(struct xen_domain *d, uint64_t gpa, uint64_t len);
+
+#endif

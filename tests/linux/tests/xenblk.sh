@@ -1,0 +1,48 @@
+#!/bin/sh
+# keel.test=xenblk: the PV disk /dev/xvda, served by Keel's blkback to the stock
+# xen-blkfront through the Xen platform PCI device. The test image (made by
+# tools/test.sh) holds data.bin and data.md5, the host's md5sum of data.bin.
+#   writable disk:  check data.bin, write new.bin (random), sync, unmount and
+#                   print new.bin's md5 for the host to find in the disk image
+#   read-only disk: check data.bin, then a direct write to the device must fail
+#                   and the device's contents must stay the same
+dev=/dev/xvda
+[ -b $dev ] || { echo "keel-test: no $dev ($(ls /sys/block | tr '\n' ' '))"; exit 1; }
+driver=$(basename "$(readlink /sys/block/xvda/device/driver)")
+platform=$(ls /sys/bus/pci/drivers/xen-platform-pci 2>/dev/null | grep -c '^0000:')
+echo "keel-test: hypervisor=$(cat /sys/hypervisor/type 2>/dev/null) xvda driver=$driver platform-pci=$platform"
+ro=$(cat /sys/block/xvda/ro)
+echo "keel-test: xvda sectors=$(cat /sys/block/xvda/size) ro=$ro"
+
+mkdir -p /mnt
+if [ "$ro" = 1 ]; then mount -t ext4 -o ro $dev /mnt; else mount -t ext4 $dev /mnt; fi || exit 1
+want=$(cut -d' ' -f1 /mnt/data.md5)
+got=$(md5sum /mnt/data.bin | cut -d' ' -f1)
+if [ -n "$want" ] && [ "$want" = "$got" ]; then
+    echo "keel-test: data.bin checksum ok"
+else
+    echo "keel-test: data.bin checksum mismatch: want $want got $got"
+    exit 1
+fi
+
+device_md5() { dd if=$dev iflag=direct bs=64k 2>/dev/null | md5sum | cut -d' ' -f1; }
+
+if [ "$ro" = 0 ]; then
+    dd if=/dev/urandom of=/mnt/new.bin bs=4096 count=64 2>/dev/null
+    sum=$(md5sum /mnt/new.bin | cut -d' ' -f1)
+    sync
+    umount /mnt || exit 1
+    echo "keel-test: wrote new.bin md5=$sum"
+else
+    umount /mnt
+    before=$(device_md5)
+    blockdev --setrw $dev 2>/dev/null
+    if dd if=/dev/zero of=$dev bs=4096 seek=8 count=1 oflag=direct 2>/tmp/dd.err; then
+        echo "keel-test: a write to the read-only disk succeeded"
+        exit 1
+    fi
+    echo "keel-test: write refused: $(tail -n1 /tmp/dd.err)"
+    after=$(device_md5)
+    [ "$before" = "$after" ] || { echo "keel-test: read-only disk changed"; exit 1; }
+    echo "keel-test: read-only disk unchanged md5=$after"
+fi
