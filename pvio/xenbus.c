@@ -20,15 +20,22 @@ static uint64_t vbd_pages(void)
     return (sizeof(struct xen_vbd) + PAGE_SIZE - 1) / PAGE_SIZE;
 }
 
+/* Rounds of XS_REQUESTS_PER_CALL requests served per kick. More than a full
+ * ring's worth: Linux kicks after every message it writes, so anything a
+ * guest adds while Keel is at it is served at its next kick, and a guest
+ * refilling the ring from another vCPU cannot hold Keel here. */
+#define STORE_ROUNDS_PER_KICK 4
+
 /* The guest notified the store channel: serve its ring, then let it know
  * about replies and watch events. */
 static void store_kick(void *ctx)
 {
     struct xen_domain *d = ctx;
     bool wrote = false;
+    unsigned rounds = 0;
     do {
         wrote |= xenstore_ring_process(d->store, d->store_ring);
-    } while (xenstore_input_deferred(d->store));
+    } while (xenstore_input_deferred(d->store) && ++rounds < STORE_ROUNDS_PER_KICK);
     if (wrote)
         evtchn_set_pending(&d->evtchn, d->store_port);
 }

@@ -91,6 +91,38 @@ run_linux_group() {  # DIR CPUS KERNEL: boot DIR/*.cfg in one Bochs run with CPU
   check_scenarios "$dir/scenarios.txt"
   out=$saved
 }
+# The PV disk group: an ext4 image made here is Bochs's second ATA disk
+# (/dev/hdb to Keel) and, copied, a RAM disk module. The guests check a file
+# on it; afterwards the file the writable guest wrote must be in the image.
+run_xen_group() {  # KERNEL
+  local group=$out/linux-xen sbin=/usr/sbin:/sbin
+  local img=$group/disk.img
+  mkdir -p "$group/content"
+  head -c 262144 /dev/urandom > "$group/content/data.bin"
+  (cd "$group/content" && md5sum data.bin > data.md5)
+  PATH=$PATH:$sbin mke2fs -q -t ext4 -d "$group/content" -F "$img" 16M
+  cp "$img" "$linux_files/xenblk.img"
+  KEEL_BOCHS_DISK=$img run_linux_group tests/linux/xen 2 "$1"
+  local vm what
+  for vm in "linux-xen-ro:/dev/hdb, 32768 sectors, read-only" \
+            "linux-xen-rw:/dev/hdb, 32768 sectors, read-write" \
+            "linux-xen-ramdisk:/boot/xenblk.img, 32768 sectors, read-write"; do
+    what="keel: vm ${vm%%:*}: xvda: connected: ${vm#*:}"
+    grep -qaF "$what" "$group/serial.txt"
+    result $? "PV disk: Keel logs '$what'"
+  done
+  local line sum got
+  line=$(grep -a '^\[linux-xen-rw\] keel-test: wrote new.bin md5=' "$group/serial.txt")
+  sum=${line##*md5=}
+  got=$(PATH=$PATH:$sbin debugfs -R "dump /new.bin $group/new.bin" "$img" >/dev/null 2>&1 &&
+        md5sum < "$group/new.bin" | cut -d' ' -f1)
+  [ -n "$sum" ] && [ "$sum" = "$got" ]
+  result $? "PV disk: the file the guest wrote and synced is in the host-side image" \
+    "guest md5 '${sum}', image md5 '${got}'"
+  PATH=$PATH:$sbin e2fsck -fn "$img" > "$group/e2fsck.log" 2>&1
+  result $? "PV disk: the image's ext4 is clean after the guests (e2fsck -fn)" "see $group/e2fsck.log"
+}
+
 echo "== Linux guests under Keel in Bochs"
 linux_files=$out/linux-files
 mkdir -p "$linux_files"
@@ -98,6 +130,7 @@ if kernel=$(tools/linux-kernel.sh) && initrd=$(tools/initramfs.sh); then
   cp "$initrd" "$linux_files/initrd.img"
   run_linux_group tests/linux/vms 1 "$kernel"
   run_linux_group tests/linux/smp 2 "$kernel"
+  run_xen_group "$kernel"
   if debian=$(tools/linux-kernel.sh --debian); then
     run_linux_group tests/linux/debian 1 "$debian"
   else

@@ -10,8 +10,9 @@ dev=/dev/xvda
 [ -b $dev ] || { echo "keel-test: no $dev ($(ls /sys/block | tr '\n' ' '))"; exit 1; }
 driver=$(basename "$(readlink /sys/block/xvda/device/driver)")
 platform=$(ls /sys/bus/pci/drivers/xen-platform-pci 2>/dev/null | grep -c '^0000:')
-echo "keel-test: hypervisor=$(cat /sys/hypervisor/type 2>/dev/null) xvda driver=$driver platform-pci=$platform"
+echo "keel-test: $(dmesg | grep -o 'Hypervisor detected: .*') xvda driver=$driver platform-pci=$platform"
 ro=$(cat /sys/block/xvda/ro)
+echo "keel-test: cpus=$(nproc) online=$(cat /sys/devices/system/cpu/online)"
 echo "keel-test: xvda sectors=$(cat /sys/block/xvda/size) ro=$ro"
 
 mkdir -p /mnt
@@ -41,7 +42,7 @@ else
         echo "keel-test: a write to the read-only disk succeeded"
         exit 1
     fi
-    echo "keel-test: write refused: $(tail -n1 /tmp/dd.err)"
+    echo "keel-test: write refused: $(grep -m1 '^dd:' /tmp/dd.err)"
     after=$(device_md5)
     [ "$before" = "$after" ] || { echo "keel-test: read-only disk changed"; exit 1; }
     echo "keel-test: read-only disk unchanged md5=$after"
