@@ -6,6 +6,7 @@
 #include <string.h>
 #include "core/palloc.h"
 #include "lib/print.h"
+#include "pvio/vbd.h"
 #include "pvio/xen.h"
 #include "pvio/xen_abi.h"
 #include "pvio/xenbus.h"
@@ -166,6 +167,21 @@ void xen_unplug_io_write(struct vcpu *v, uint16_t port, unsigned size, uint32_t 
     struct xen_domain *d = v->vm->xen;
     if (d)
         xen_unplug_write(&d->platform_dev, port, size, val);
+}
+
+void xen_print_stats(struct vm *vm)
+{
+    struct xen_domain *d = vm->xen;
+    if (!d)
+        return;
+    printk("keel: vm %s xen: hypercalls %lu\n", vm->cfg.name, d->hypercalls);
+    for (unsigned i = 0; i < d->nr_vbds; i++) {
+        const struct blkback_stats *s = &d->vbd[i]->blk.stats;
+        printk("keel: vm %s %s: requests %lu, segments %lu, sectors read %lu, written %lu, "
+               "flushes %lu, notifications %lu, errors %lu\n", vm->cfg.name,
+               d->vbd[i]->cfg.vdev_name, s->requests, s->segments, s->sectors_read,
+               s->sectors_written, s->flushes, s->notifications, s->errors);
+    }
 }
 
 /* --- life cycle ------------------------------------------------------------------- */

@@ -81,6 +81,10 @@ void xen_callback_eoi(struct xen_domain *d);
 uint32_t xen_unplug_io_read(struct vcpu *v, uint16_t port, unsigned size);
 void xen_unplug_io_write(struct vcpu *v, uint16_t port, unsigned size, uint32_t val);
 
+/* One line of counters at the VM's end: hypercalls, and per disk what
+ * blkback did (for benchmarks). */
+void xen_print_stats(struct vm *vm);
+
 /* Guest memory through a host pointer: NULL outside RAM. */
 uint8_t *xen_guest_ptr(struct xen_domain *d, uint64_t gpa, uint64_t len);
 

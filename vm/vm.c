@@ -397,6 +397,7 @@ void vm_run_from_config(const struct boot_info *bi, const struct boot_module *cf
         printk("keel: vm %s ran from tsc %lu to %lu\n", vm->cfg.name, vm->started_at, ended_at);
         for (unsigned i = 0; i < vm->nr_vcpus; i++)
             exit_stats_print(&vm->vcpus[i].stats, vm->cfg.name, i);
+        xen_print_stats(vm);
         if (action == VM_ACTION_PRESERVE) {
             /* Keep its memory for inspection; only its CPU state is released. */
             vmx_vcpu_destroy(&vm->vcpus[0]);

@@ -7,6 +7,17 @@
 #   read-only disk: check data.bin, then a direct write to the device must fail
 #                   and the device's contents must stay the same
 dev=/dev/xvda
+# A modular kernel (Debian's) loads its own frontend and filesystem, as its
+# initramfs would; then xenbus probes the vbd in the background.
+mods=/lib/modules/$(uname -r)
+if [ -f $mods/xen-blkfront.ko ]; then
+    for m in crc16 mbcache jbd2 crc32c_generic ext4 xen-blkfront; do
+        insmod $mods/$m.ko || { echo "keel-test: insmod $m failed"; exit 1; }
+    done
+    echo "keel-test: loaded $mods/xen-blkfront.ko"
+    n=0
+    while [ ! -b $dev ] && [ $n -lt 100 ]; do sleep 0.1; n=$((n + 1)); done
+fi
 [ -b $dev ] || { echo "keel-test: no $dev ($(ls /sys/block | tr '\n' ' '))"; exit 1; }
 driver=$(basename "$(readlink /sys/block/xvda/device/driver)")
 platform=$(ls /sys/bus/pci/drivers/xen-platform-pci 2>/dev/null | grep -c '^0000:')
