@@ -100,7 +100,7 @@ run_xen_group() {  # KERNEL
   mkdir -p "$group/content"
   head -c 262144 /dev/urandom > "$group/content/data.bin"
   (cd "$group/content" && md5sum data.bin > data.md5)
-  PATH=$PATH:$sbin mke2fs -q -t ext4 -d "$group/content" -F "$img" 16M
+  PATH=$PATH:$sbin mke2fs -q -t ext4 -d "$group/content" -F "$img" 16M >/dev/null
   cp "$img" "$linux_files/xenblk.img"
   KEEL_BOCHS_DISK=$img run_linux_group tests/linux/xen 2 "$1"
   local vm what
@@ -123,6 +123,18 @@ run_xen_group() {  # KERNEL
   result $? "PV disk: the image's ext4 is clean after the guests (e2fsck -fn)" "see $group/e2fsck.log"
 }
 
+# The Debian kernel's initramfs also carries the modules its PV disk test
+# loads (xen-blkfront, and ext4 with what it needs), from Debian's own package.
+debian_initramfs() {  # MODULES_DIR: prints the initramfs path
+  local trim=$out/debian-modules/$(basename "$1") m
+  mkdir -p "$trim"
+  for m in crc16 mbcache jbd2 crc32c_generic ext4 xen-blkfront; do
+    find "$1" -name "$m.ko" -exec cp {} "$trim/" \; || return 1
+    [ -f "$trim/$m.ko" ] || { echo "no $m.ko in $1" >&2; return 1; }
+  done
+  tools/initramfs.sh --modules "$trim"
+}
+
 echo "== Linux guests under Keel in Bochs"
 linux_files=$out/linux-files
 mkdir -p "$linux_files"
@@ -131,7 +143,9 @@ if kernel=$(tools/linux-kernel.sh) && initrd=$(tools/initramfs.sh); then
   run_linux_group tests/linux/vms 1 "$kernel"
   run_linux_group tests/linux/smp 2 "$kernel"
   run_xen_group "$kernel"
-  if debian=$(tools/linux-kernel.sh --debian); then
+  if debian=$(tools/linux-kernel.sh --debian) && debmods=$(tools/linux-kernel.sh --debian-modules) &&
+     initrd=$(debian_initramfs "$debmods"); then
+    cp "$initrd" "$linux_files/initrd.img"
     run_linux_group tests/linux/debian 1 "$debian"
   else
     result 1 "unpack Debian's stock kernel" "tools/linux-kernel.sh --debian failed"
