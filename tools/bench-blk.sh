@@ -76,7 +76,7 @@ awk -v store="$store" -v target="$target" '
       printf "%-6s %10.1f %12.1f %12.1f %14.1f %16.0f %14.1f\n", m,
         (exits[m] - exits["none"]) / 64, (hc[m] - hc["none"]) / 64, (req[m] - req["none"]) / 64,
         (notif[m] - notif["none"]) / 64, (cycles[m] - cycles["none"]) / 64,
-        insn > 0 ? 64 / (insn / 1e9) : 0
+        (insn > 0 ? 64 / (insn / 1e9) : 0)
     }
     exit bad
   }' "$work/serial.txt"

@@ -24,6 +24,12 @@ platform=$(ls /sys/bus/pci/drivers/xen-platform-pci 2>/dev/null | grep -c '^0000
 echo "keel-test: $(dmesg | grep -o 'Hypervisor detected: .*') xvda driver=$driver platform-pci=$platform"
 ro=$(cat /sys/block/xvda/ro)
 echo "keel-test: cpus=$(nproc) online=$(cat /sys/devices/system/cpu/online)"
+# How event channels arrived: the hypervisor callback vector (HYP), or the
+# platform device's INTx line; summed over the CPUs' columns.
+irq_count() {
+    awk -v row="$1" '$0 ~ row { s = 0; for (i = 2; i <= NF && $i ~ /^[0-9]+$/; i++) s += $i; print s; exit }' /proc/interrupts
+}
+upcalls() { echo "keel-test: upcalls: callback=$(irq_count '^ *HYP:') intx=$(irq_count 'xen-platform-pci')"; }
 echo "keel-test: xvda sectors=$(cat /sys/block/xvda/size) ro=$ro"
 
 mkdir -p /mnt
@@ -45,6 +51,7 @@ if [ "$ro" = 0 ]; then
     sync
     umount /mnt || exit 1
     echo "keel-test: wrote new.bin md5=$sum"
+    upcalls
 else
     umount /mnt
     before=$(device_md5)
@@ -57,4 +64,5 @@ else
     after=$(device_md5)
     [ "$before" = "$after" ] || { echo "keel-test: read-only disk changed"; exit 1; }
     echo "keel-test: read-only disk unchanged md5=$after"
+    upcalls
 fi
