@@ -6,7 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define BOOT_MODULES_MAX 64
+#define BOOT_MODULES_MAX 128
 #define BOOT_MMAP_MAX    64
 
 struct boot_module {

@@ -19,16 +19,34 @@ struct hypercall {
     uint64_t arg[5];
 };
 
+static bool canonical(uint64_t a)
+{
+    return (uint64_t)((int64_t)(a << 16) >> 16) == a;
+}
+
+/* The page walk looks at 48 bits only: a range must be canonical from its
+ * first byte to its last, as the CPU would demand (64-bit callers only). */
+static bool canonical_range(uint64_t gva, size_t len)
+{
+    return len == 0 || (canonical(gva) && gva + len - 1 >= gva && canonical(gva + len - 1));
+}
+
 /* Guest-virtual buffers, as Xen's copy_from_guest on HVM: a bad address
  * is -EFAULT for the caller, never a fault injected into the guest. */
 static int copy_in(struct hypercall *h, uint64_t gva, void *dst, size_t len)
 {
-    return guest_linear_read(&h->v->vm->mem, &h->paging, gva, dst, len, 0, NULL) ? -XEN_EFAULT : 0;
+    if (!canonical_range(gva, len) ||
+        guest_linear_read(&h->v->vm->mem, &h->paging, gva, dst, len, 0, NULL))
+        return -XEN_EFAULT;
+    return 0;
 }
 
 static int copy_out(struct hypercall *h, uint64_t gva, const void *src, size_t len)
 {
-    return guest_linear_write(&h->v->vm->mem, &h->paging, gva, src, len, 0, NULL) ? -XEN_EFAULT : 0;
+    if (!canonical_range(gva, len) ||
+        guest_linear_write(&h->v->vm->mem, &h->paging, gva, src, len, 0, NULL))
+        return -XEN_EFAULT;
+    return 0;
 }
 
 static bool is_self(uint16_t domid)
@@ -73,7 +91,14 @@ static long add_to_physmap(struct hypercall *h)
         uint8_t *page = a.idx == 0 && a.gpfn < (1ull << 40) ? xen_guest_ptr(d, gpa, 4096) : NULL;
         if (!page)
             return -XEN_EINVAL;
-        memset(page, 0, 4096);
+        /* Moving it keeps its contents (pending and mask bits), as moving
+         * Xen's page would; mapping it the first time starts it empty. */
+        if (gpa == d->shared_info_gpa)
+            return 0;
+        if (d->evtchn.shared_info)
+            memcpy(page, d->evtchn.shared_info, 4096);
+        else
+            memset(page, 0, 4096);
         d->shared_info_gpa = gpa;
         d->evtchn.shared_info = page;
         return 0;
@@ -99,29 +124,35 @@ static long memory_op(struct hypercall *h)
 
 /* --- hvm_op ------------------------------------------------------------------------- */
 
+/* A refused value changes nothing: it is checked before it is kept. */
 static long set_callback_via(struct xen_domain *d, uint64_t via)
 {
-    d->callback_via = via;
-    d->callback_gsi = -1;
+    int gsi = -1;
     switch (HVM_PARAM_CALLBACK_TYPE(via)) {
     case HVM_PARAM_CALLBACK_TYPE_GSI:
-        if (via && (uint32_t)via < 24)
-            d->callback_gsi = (int)(uint32_t)via;
+        if (via >= 24)
+            return -XEN_EINVAL;
+        if (via)                            /* 0 turns the callback off */
+            gsi = (int)via;
         break;
     case HVM_PARAM_CALLBACK_TYPE_PCI_INTX: {
         unsigned devfn = (via >> 8) & 0xff, pin = via & 3;
-        if (((via >> 16) & 0xffffff) != 0)  /* segment 0, bus 0 only */
+        if (via & 0x00ffffffffff0000ull)    /* segment 0, bus 0 only */
             return -XEN_EINVAL;
-        d->callback_gsi = (int)acpi_pci_intx_gsi(devfn >> 3, pin);
+        gsi = (int)acpi_pci_intx_gsi(devfn >> 3, pin);
         break;
     }
     case HVM_PARAM_CALLBACK_TYPE_VECTOR:
-        if ((via & 0xff) < 0x10)
+        if ((via & 0xff) < 0x10 || (via & 0x00ffffffffffff00ull))
             return -XEN_EINVAL;
         break;
     default:
         return -XEN_EINVAL;
     }
+    if (d->callback_gsi >= 0 && d->callback_level)
+        platform_set_gsi(d->vm, (unsigned)d->callback_gsi, false);  /* the old line goes idle */
+    d->callback_via = via;
+    d->callback_gsi = gsi;
     d->callback_level = false;
     xen_callback_eoi(d);        /* assert the new line if an upcall is already pending */
     return 0;
@@ -300,19 +331,17 @@ static long grant_table_op(struct hypercall *h)
     struct xen_domain *d = h->d;
     uint64_t count = h->arg[2];
     switch (h->arg[0]) {
-    case GNTTABOP_query_size:
-        for (uint64_t i = 0; i < count; i++) {
-            struct gnttab_query_size q;
-            uint64_t at = h->arg[1] + i * sizeof(q);
-            if (copy_in(h, at, &q, sizeof(q)))
-                return -XEN_EFAULT;
-            q.status = is_self(q.dom) ? GNTST_okay : GNTST_bad_domain;
-            q.nr_frames = d->grants.nr_frames ? d->grants.nr_frames : 1;
-            q.max_nr_frames = XEN_GRANT_FRAMES;
-            if (copy_out(h, at, &q, sizeof(q)))
-                return -XEN_EFAULT;
-        }
-        return 0;
+    case GNTTABOP_query_size: {
+        struct gnttab_query_size q;
+        if (count != 1)
+            return -XEN_EINVAL;         /* as Xen's gnttab_query_size */
+        if (copy_in(h, h->arg[1], &q, sizeof(q)))
+            return -XEN_EFAULT;
+        q.status = is_self(q.dom) ? GNTST_okay : GNTST_bad_domain;
+        q.nr_frames = d->grants.nr_frames ? d->grants.nr_frames : 1;
+        q.max_nr_frames = XEN_GRANT_FRAMES;
+        return copy_out(h, h->arg[1], &q, sizeof(q));
+    }
     case GNTTABOP_set_version: {
         struct gnttab_set_version s;
         if (copy_in(h, h->arg[1], &s, sizeof(s)))

@@ -68,20 +68,27 @@ static void disconnect(struct xen_vbd *vbd)
     vbd->port = 0;
 }
 
-/* The frontend notified us: serve the ring. A frontend that breaks the ring
- * loses the device; the guest and Keel go on. */
+/* The frontend notified us: serve the ring, one budget's worth; the rest
+ * waits for the next VM entry. A frontend that breaks the ring loses the
+ * device; the guest and Keel go on. */
 static void frontend_kick(void *ctx)
 {
     struct xen_vbd *vbd = ctx;
-    int rc;
-    do {
-        rc = blkback_kick(&vbd->blk);
-    } while (rc == BLKBACK_MORE);
+    int rc = blkback_kick(&vbd->blk);
+    if (rc == BLKBACK_MORE) {
+        vbd->d->deferred_vbds |= 1u << vbd->index;
+        xen_defer(vbd->d);
+    }
     if (rc == BLKBACK_EBROKEN) {
         say(vbd, "%s", "the frontend broke the ring (producer index out of range): device closed");
         disconnect(vbd);
         switch_state(vbd, XB_CLOSING);
     }
+}
+
+void vbd_kick(struct xen_vbd *vbd)
+{
+    frontend_kick(vbd);
 }
 
 /* --- handshake ------------------------------------------------------------------------ */
@@ -206,11 +213,12 @@ static int open_store(struct xen_vbd *vbd, const struct boot_info *bi, char *why
     return 0;
 }
 
-int vbd_create(struct xen_vbd *vbd, struct xen_domain *d, const struct vm_disk *cfg,
+int vbd_create(struct xen_vbd *vbd, unsigned index, struct xen_domain *d, const struct vm_disk *cfg,
                const struct boot_info *bi, char *why, size_t why_size)
 {
     memset(vbd, 0, sizeof(*vbd));
     vbd->d = d;
+    vbd->index = index;
     vbd->cfg = *cfg;
     if (open_store(vbd, bi, why, why_size))
         return -1;

@@ -18,6 +18,7 @@ struct xen_domain;
 
 struct xen_vbd {
     struct xen_domain *d;
+    unsigned index;             /* in d->vbd[] */
     struct vm_disk cfg;
     char fe_path[64];           /* /local/domain/<D>/device/vbd/<vdev> */
     char be_path[64];           /* /local/domain/0/backend/vbd/<D>/<vdev> */
@@ -31,9 +32,11 @@ struct xen_vbd {
     struct blkback blk;
 };
 
-/* Set up disk `cfg` of domain d: 0, or -1 with why[] set. */
-int vbd_create(struct xen_vbd *vbd, struct xen_domain *d, const struct vm_disk *cfg,
+/* Set up disk `cfg` of domain d as d->vbd[index]: 0, or -1 with why[] set. */
+int vbd_create(struct xen_vbd *vbd, unsigned index, struct xen_domain *d, const struct vm_disk *cfg,
                const struct boot_info *bi, char *why, size_t why_size);
+/* Serve the ring (deferred work; also what a frontend notification does). */
+void vbd_kick(struct xen_vbd *vbd);
 /* Disconnect; flush the store if it was written. */
 void vbd_destroy(struct xen_vbd *vbd);
 

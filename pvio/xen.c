@@ -184,6 +184,30 @@ void xen_print_stats(struct vm *vm)
     }
 }
 
+void xen_defer(struct xen_domain *d)
+{
+    d->vm->pv_deferred = true;
+}
+
+void xen_run_deferred(struct vm *vm)
+{
+    spin_lock(&vm->lock);
+    vm->pv_deferred = false;
+    struct xen_domain *d = vm->xen;
+    if (d) {
+        uint32_t vbds = d->deferred_vbds;
+        bool store = d->deferred_store;
+        d->deferred_vbds = 0;
+        d->deferred_store = false;
+        for (unsigned i = 0; i < d->nr_vbds; i++)
+            if (vbds & (1u << i))
+                vbd_kick(d->vbd[i]);
+        if (store)
+            xenbus_store_kick(d);
+    }
+    spin_unlock(&vm->lock);
+}
+
 /* --- life cycle ------------------------------------------------------------------- */
 
 static int fail(const char **key, char *why, size_t size, const char *k, const char *msg)

@@ -53,6 +53,10 @@ struct xen_domain {
     unsigned nr_vbds;
     struct xen_vbd *vbd[CONFIG_DISKS_MAX];
     uint64_t hypercalls;        /* counted for benchmarks */
+    /* Backends that stopped at their per-kick budget with work left; the
+     * next VM entry on any vCPU serves them (xen_run_deferred). */
+    uint32_t deferred_vbds;     /* bit n: vbd[n] */
+    bool deferred_store;
 };
 
 /* Build the Xen side of a VM whose RAM, EPT and platform exist: 0, or -1
@@ -80,6 +84,13 @@ void xen_callback_eoi(struct xen_domain *d);
 /* Ports 0x10-0x1F (the unplug protocol): all-ones unless in Xen mode. */
 uint32_t xen_unplug_io_read(struct vcpu *v, uint16_t port, unsigned size);
 void xen_unplug_io_write(struct vcpu *v, uint16_t port, unsigned size, uint32_t val);
+
+/* Serve backends' leftover work (vm->pv_deferred); any vCPU's CPU, just
+ * before VM entry, takes the VM's lock. One budget each per call, so a guest
+ * that keeps producing cannot hold a CPU in Keel. */
+void xen_run_deferred(struct vm *vm);
+/* A backend ran out of budget: have the next entry call xen_run_deferred. */
+void xen_defer(struct xen_domain *d);
 
 /* One line of counters at the VM's end: hypercalls, and per disk what
  * blkback did (for benchmarks). */

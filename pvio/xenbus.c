@@ -20,24 +20,24 @@ static uint64_t vbd_pages(void)
     return (sizeof(struct xen_vbd) + PAGE_SIZE - 1) / PAGE_SIZE;
 }
 
-/* Rounds of XS_REQUESTS_PER_CALL requests served per kick. More than a full
- * ring's worth: Linux kicks after every message it writes, so anything a
- * guest adds while Keel is at it is served at its next kick, and a guest
- * refilling the ring from another vCPU cannot hold Keel here. */
-#define STORE_ROUNDS_PER_KICK 4
-
-/* The guest notified the store channel: serve its ring, then let it know
- * about replies and watch events. */
-static void store_kick(void *ctx)
+/* The guest notified the store channel: serve its ring (XS_REQUESTS_PER_CALL
+ * requests at most; the rest waits for the next VM entry, so a guest that
+ * refills the ring from another vCPU cannot hold Keel here), then let it
+ * know about replies and watch events. */
+void xenbus_store_kick(struct xen_domain *d)
 {
-    struct xen_domain *d = ctx;
-    bool wrote = false;
-    unsigned rounds = 0;
-    do {
-        wrote |= xenstore_ring_process(d->store, d->store_ring);
-    } while (xenstore_input_deferred(d->store) && ++rounds < STORE_ROUNDS_PER_KICK);
+    bool wrote = xenstore_ring_process(d->store, d->store_ring);
+    if (xenstore_input_deferred(d->store)) {
+        d->deferred_store = true;
+        xen_defer(d);
+    }
     if (wrote)
         evtchn_set_pending(&d->evtchn, d->store_port);
+}
+
+static void store_kick(void *ctx)
+{
+    xenbus_store_kick(ctx);
 }
 
 static int fail(const char **key, const char *k, char *why, size_t size, const char *msg)
@@ -81,7 +81,7 @@ int xenbus_create(struct xen_domain *d, const struct boot_info *bi, const char *
             return fail(key, "disk", why, why_size, "no memory left for a virtual disk");
         d->vbd[i] = (struct xen_vbd *)(uintptr_t)vphys;
         d->nr_vbds = i + 1;
-        if (vbd_create(d->vbd[i], d, &c->disks[i], bi, why, why_size)) {
+        if (vbd_create(d->vbd[i], i, d, &c->disks[i], bi, why, why_size)) {
             *key = "disk";
             return -1;
         }

@@ -15,5 +15,7 @@ int xenbus_create(struct xen_domain *d, const struct boot_info *bi, const char *
                   char *why, size_t why_size);
 /* Disconnect and flush the block devices, free the store. */
 void xenbus_destroy(struct xen_domain *d);
+/* Serve the xenstore ring (the store channel's notification, or deferred work). */
+void xenbus_store_kick(struct xen_domain *d);
 
 #endif

@@ -34,6 +34,7 @@ struct vm {
     struct uart uart;
     struct platform platform;
     struct xen_domain *xen;         /* Xen-compatible mode (pvio/), or NULL */
+    volatile bool pv_deferred;      /* a PV backend has work left: run it before an entry */
     unsigned shutdown_progress;     /* bytes of "Shutdown" seen on port 0x8900 */
     bool prefix_output;             /* several VMs share the console */
     bool at_line_start;

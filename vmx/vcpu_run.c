@@ -5,6 +5,7 @@
 #include "core/percpu.h"
 #include "core/tsc.h"
 #include "lib/print.h"
+#include "pvio/xen.h"
 #include "vm/platform.h"
 #include "vm/vm.h"
 #include "vcpu/vcpu.h"
@@ -191,6 +192,8 @@ static void prepare_entry_locked(struct vcpu *v);
 
 static void prepare_entry(struct vcpu *v)
 {
+    if (v->vm->pv_deferred)
+        xen_run_deferred(v->vm);        /* PV backends' leftover work, bounded */
     if (v->armed_deadline != NO_DEADLINE && rdtsc() >= v->armed_deadline)
         v->intr_maybe_pending = true;       /* platform_update below raises it */
     if (!v->intr_maybe_pending)
@@ -241,6 +244,8 @@ static void prepare_entry_locked(struct vcpu *v)
 void vmx_vcpu_halt(struct vcpu *v)
 {
     while (!v->vm->ending) {
+        if (v->vm->pv_deferred)
+            xen_run_deferred(v->vm);    /* it may be what raises our interrupt */
         uint64_t now = rdtsc();
         spin_lock(&v->vm->lock);
         uint64_t deadline = platform_update(v, now);

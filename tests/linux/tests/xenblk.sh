@@ -51,6 +51,18 @@ if [ "$ro" = 0 ]; then
     sync
     umount /mnt || exit 1
     echo "keel-test: wrote new.bin md5=$sum"
+    # A store that can discard (the RAM disk) advertises it: discard the last
+    # 64 KiB, check it reads back as zeros, then put the old bytes back.
+    if [ "$(cat /sys/block/xvda/queue/discard_max_bytes)" != 0 ]; then
+        blk=$(( $(cat /sys/block/xvda/size) / 8 - 16 ))
+        dd if=$dev of=/tmp/tail.bin bs=4096 skip=$blk count=16 iflag=direct 2>/dev/null
+        blkdiscard -o $((blk * 4096)) -l 65536 $dev || echo "keel-test: blkdiscard failed"
+        got=$(dd if=$dev bs=4096 skip=$blk count=16 iflag=direct 2>/dev/null | md5sum | cut -d' ' -f1)
+        zero=$(dd if=/dev/zero bs=4096 count=16 2>/dev/null | md5sum | cut -d' ' -f1)
+        dd if=/tmp/tail.bin of=$dev bs=4096 seek=$blk oflag=direct 2>/dev/null
+        [ "$got" = "$zero" ] && echo "keel-test: discard zeroed the last 64 KiB" ||
+            echo "keel-test: discard left data: $got"
+    fi
     upcalls
 else
     umount /mnt
