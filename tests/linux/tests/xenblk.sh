@@ -21,7 +21,9 @@ fi
 [ -b $dev ] || { echo "keel-test: no $dev ($(ls /sys/block | tr '\n' ' '))"; exit 1; }
 driver=$(basename "$(readlink /sys/block/xvda/device/driver)")
 platform=$(ls /sys/bus/pci/drivers/xen-platform-pci 2>/dev/null | grep -c '^0000:')
-echo "keel-test: $(dmesg | grep -o 'Hypervisor detected: .*') xvda driver=$driver platform-pci=$platform"
+# Read the whole kernel log: busybox dmesg reads 16 KiB by default, and a big
+# kernel's boot messages push the early line out of that.
+echo "keel-test: $(dmesg -s 1048576 | grep -m1 -o 'Hypervisor detected: .*') xvda driver=$driver platform-pci=$platform"
 ro=$(cat /sys/block/xvda/ro)
 echo "keel-test: cpus=$(nproc) online=$(cat /sys/devices/system/cpu/online)"
 # How event channels arrived: the hypervisor callback vector (HYP), or the
