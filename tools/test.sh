@@ -111,6 +111,12 @@ run_xen_group() {  # KERNEL
     grep -qaF "$what" "$group/serial.txt"
     result $? "PV disk: Keel logs '$what'"
   done
+  # linux-xen-restart reboots once: two lives, in this order.
+  local restart
+  restart=$(grep -aE '^keel: vm linux-xen-restart (ended|restarting)|^\[linux-xen-restart\] keel-test: (first|second) boot' \
+            "$group/serial.txt" | sed 's/: written by the first boot$/: marker/' | tr '\n' '|')
+  [ "$restart" = "[linux-xen-restart] keel-test: first boot: marker written, rebooting|keel: vm linux-xen-restart ended: reboot|keel: vm linux-xen-restart restarting (restart)|[linux-xen-restart] keel-test: second boot found: marker|keel: vm linux-xen-restart ended: poweroff|" ]
+  result $? "PV disk: on_reboot = \"restart\" rebuilds the Xen domain; the second boot reads what the first wrote" "got: $restart"
   local line sum got
   line=$(grep -a '^\[linux-xen-rw\] keel-test: wrote new.bin md5=' "$group/serial.txt")
   sum=${line##*md5=}
