@@ -91,21 +91,32 @@ run_linux_group() {  # DIR CPUS KERNEL: boot DIR/*.cfg in one Bochs run with CPU
   check_scenarios "$dir/scenarios.txt"
   out=$saved
 }
-# The PV disk group: an ext4 image made here is Bochs's second ATA disk
-# (/dev/hdb to Keel) and, copied, a RAM disk module. The guests check a file
-# on it; afterwards the file the writable guest wrote must be in the image.
+# The PV disk group: an ext4 filesystem made here is MBR partition 1 of
+# Bochs's second ATA disk (/dev/hdb to Keel; the writable guest gets
+# /dev/hdb1, the read-only one the whole disk) and, copied, a RAM disk
+# module. The guests check a file on it; afterwards the file the writable
+# guest wrote must be in the partition of the host-side image.
+PART_START=2048 PART_SECTORS=32768
 run_xen_group() {  # KERNEL
   local group=$out/linux-xen sbin=/usr/sbin:/sbin
-  local img=$group/disk.img
+  local img=$group/disk.img part=$group/part.img
   mkdir -p "$group/content"
   head -c 262144 /dev/urandom > "$group/content/data.bin"
   (cd "$group/content" && md5sum data.bin > data.md5)
-  PATH=$PATH:$sbin mke2fs -q -t ext4 -d "$group/content" -F "$img" 16M >/dev/null
-  cp "$img" "$linux_files/xenblk.img"
+  PATH=$PATH:$sbin mke2fs -q -t ext4 -d "$group/content" -F "$part" $((PART_SECTORS / 2))k >/dev/null
+  cp "$part" "$linux_files/xenblk.img"
+  # MBR: one Linux partition (type 0x83) at LBA 2048, 32768 sectors; CHS fields
+  # say "use LBA"; signature 0x55AA.
+  truncate -s $(( (PART_START + PART_SECTORS) * 512 )) "$img"
+  dd if="$part" of="$img" bs=512 seek=$PART_START conv=notrunc status=none
+  printf '\x00\xfe\xff\xff\x83\xfe\xff\xff\x00\x08\x00\x00\x00\x80\x00\x00' |
+    dd of="$img" bs=1 seek=446 conv=notrunc status=none
+  printf '\x55\xaa' | dd of="$img" bs=1 seek=510 conv=notrunc status=none
   KEEL_BOCHS_DISK=$img run_linux_group tests/linux/xen 2 "$1"
+  dd if="$img" of="$part" bs=512 skip=$PART_START count=$PART_SECTORS status=none
   local vm what
-  for vm in "linux-xen-ro:/dev/hdb, 32768 sectors, read-only" \
-            "linux-xen-rw:/dev/hdb, 32768 sectors, read-write" \
+  for vm in "linux-xen-ro:/dev/hdb, $((PART_START + PART_SECTORS)) sectors, read-only" \
+            "linux-xen-rw:/dev/hdb1, $PART_SECTORS sectors, read-write" \
             "linux-xen-ramdisk:/boot/xenblk.img, 32768 sectors, read-write"; do
     what="keel: vm ${vm%%:*}: xvda: connected: ${vm#*:}"
     grep -qaF "$what" "$group/serial.txt"
@@ -120,12 +131,12 @@ run_xen_group() {  # KERNEL
   local line sum got
   line=$(grep -a '^\[linux-xen-rw\] keel-test: wrote new.bin md5=' "$group/serial.txt")
   sum=${line##*md5=}
-  got=$(PATH=$PATH:$sbin debugfs -R "dump /new.bin $group/new.bin" "$img" >/dev/null 2>&1 &&
+  got=$(PATH=$PATH:$sbin debugfs -R "dump /new.bin $group/new.bin" "$part" >/dev/null 2>&1 &&
         md5sum < "$group/new.bin" | cut -d' ' -f1)
   [ -n "$sum" ] && [ "$sum" = "$got" ]
   result $? "PV disk: the file the guest wrote and synced is in the host-side image" \
     "guest md5 '${sum}', image md5 '${got}'"
-  PATH=$PATH:$sbin e2fsck -fn "$img" > "$group/e2fsck.log" 2>&1
+  PATH=$PATH:$sbin e2fsck -fn "$part" > "$group/e2fsck.log" 2>&1
   result $? "PV disk: the image's ext4 is clean after the guests (e2fsck -fn)" "see $group/e2fsck.log"
 }
 

@@ -34,8 +34,12 @@ irq_count() {
 upcalls() { echo "keel-test: upcalls: callback=$(irq_count '^ *HYP:') intx=$(irq_count 'xen-platform-pci')"; }
 echo "keel-test: xvda sectors=$(cat /sys/block/xvda/size) ro=$ro"
 
+# A whole disk with a partition table shows its partition as xvda1.
+fs=$dev
+[ -b ${dev}1 ] && fs=${dev}1
+echo "keel-test: filesystem on $fs"
 mkdir -p /mnt
-if [ "$ro" = 1 ]; then mount -t ext4 -o ro $dev /mnt; else mount -t ext4 $dev /mnt; fi || exit 1
+if [ "$ro" = 1 ]; then mount -t ext4 -o ro $fs /mnt; else mount -t ext4 $fs /mnt; fi || exit 1
 want=$(cut -d' ' -f1 /mnt/data.md5)
 got=$(md5sum /mnt/data.bin | cut -d' ' -f1)
 if [ -n "$want" ] && [ "$want" = "$got" ]; then
