@@ -238,6 +238,9 @@ int blkback_kick(struct blkback *b)
         return BLKBACK_EBROKEN;
 
     uint32_t budget = BLKBACK_KICK_BUDGET_RINGS * b->ring.nr_entries;
+    const uint64_t moved_before = b->stats.sectors_read + b->stats.sectors_written;
+#define DATA_BUDGET_LEFT() \
+    (b->stats.sectors_read + b->stats.sectors_written - moved_before < BLKBACK_KICK_BUDGET_SECTORS)
     bool notify = false;
     int result = BLKBACK_OK;
     for (;;) {
@@ -249,16 +252,17 @@ int blkback_kick(struct blkback *b)
         }
         if (pending == 0)
             break;
-        if (budget == 0) {
+        if (budget == 0 || !DATA_BUDGET_LEFT()) {
             result = BLKBACK_MORE;
             break;
         }
-        for (; pending > 0 && budget > 0; pending--, budget--)
+        for (; pending > 0 && budget > 0 && DATA_BUDGET_LEFT(); pending--, budget--)
             process_one(b);
         /* Publish per batch: the frontend may reap while we work on more. */
         notify |= xen_back_ring_push_responses(&b->ring);
     }
 
+#undef DATA_BUDGET_LEFT
     if (notify) {
         b->stats.notifications++;
         b->notify(b->notify_ctx);

@@ -50,6 +50,9 @@
 /* One kick handles at most this many rings' worth of requests, so a guest
  * that keeps producing cannot hold the VM's lock for ever. */
 #define BLKBACK_KICK_BUDGET_RINGS       4u
+/* ...and at most this much data (4 MiB): with 256-segment indirect requests
+ * four rings could otherwise move a gigabyte in one kick. */
+#define BLKBACK_KICK_BUDGET_SECTORS     8192u
 
 /* Results. */
 #define BLKBACK_OK          0

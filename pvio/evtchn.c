@@ -169,8 +169,10 @@ int evtchn_send(struct evtchn *e, uint32_t port)
     case EVTCHN_IPI:
         evtchn_set_pending(e, port);
         break;
+    case EVTCHN_VIRQ:
+        return -XEN_EINVAL;     /* only Xen raises a VIRQ (Xen's evtchn_send) */
     default:
-        break;          /* unbound and VIRQ ports: silently dropped, as Xen does */
+        break;                  /* unbound: silently dropped, as Xen does */
     }
     return 0;
 }

@@ -93,13 +93,14 @@ static long add_to_physmap(struct hypercall *h)
             return -XEN_EINVAL;
         /* Moving it keeps its contents (pending and mask bits), as moving
          * Xen's page would; mapping it the first time starts it empty. */
-        if (gpa == d->shared_info_gpa)
+        if (d->shared_info_mapped && gpa == d->shared_info_gpa)
             return 0;
         if (d->evtchn.shared_info)
             memcpy(page, d->evtchn.shared_info, 4096);
         else
             memset(page, 0, 4096);
         d->shared_info_gpa = gpa;
+        d->shared_info_mapped = true;
         d->evtchn.shared_info = page;
         return 0;
     }
@@ -154,7 +155,9 @@ static long set_callback_via(struct xen_domain *d, uint64_t via)
     d->callback_via = via;
     d->callback_gsi = gsi;
     d->callback_level = false;
-    xen_callback_eoi(d);        /* assert the new line if an upcall is already pending */
+    /* Upcalls already pending go out the new way (Xen asserts every vCPU). */
+    for (unsigned i = 0; i < d->vm->nr_vcpus; i++)
+        xen_assert_upcall(d, i);
     return 0;
 }
 
@@ -199,6 +202,7 @@ static long hvm_op(struct hypercall *h)
         if (u.vcpu >= h->v->vm->nr_vcpus)
             return -XEN_ENOENT;
         h->d->vcpu[u.vcpu].upcall_vector = u.vector;
+        xen_assert_upcall(h->d, u.vcpu);
         return 0;
     }
     }
@@ -215,22 +219,30 @@ static long register_vcpu_info(struct hypercall *h, uint32_t vcpu)
         return -XEN_ENOENT;
     if (copy_in(h, h->arg[2], &r, sizeof(r)))
         return -XEN_EFAULT;
-    if (d->vcpu[vcpu].vcpu_info_gpa)
+    if (d->vcpu[vcpu].vcpu_info_registered)
         return -XEN_EINVAL;         /* once only, as in Xen */
     uint64_t gpa = (r.mfn << 12) + r.offset;
     if (r.mfn >= (1ull << 40) || r.offset > 4096 - XEN_VCPU_INFO_SIZE)
         return -XEN_EINVAL;
+    if (r.offset % 8)
+        return -XEN_ENXIO;          /* its words are changed atomically */
     uint8_t *to = xen_guest_ptr(d, gpa, XEN_VCPU_INFO_SIZE);
     if (!to)
         return -XEN_EINVAL;
     /* Carry over what the shared_info slot held (pending selectors). */
-    uint8_t *from = d->shared_info_gpa && vcpu < XEN_LEGACY_MAX_VCPUS ?
+    uint8_t *from = d->shared_info_mapped && vcpu < XEN_LEGACY_MAX_VCPUS ?
         xen_guest_ptr(d, d->shared_info_gpa + vcpu * XEN_VCPU_INFO_SIZE, XEN_VCPU_INFO_SIZE) : NULL;
     if (from)
         memcpy(to, from, XEN_VCPU_INFO_SIZE);
     else
         memset(to, 0, XEN_VCPU_INFO_SIZE);
     d->vcpu[vcpu].vcpu_info_gpa = gpa;
+    d->vcpu[vcpu].vcpu_info_registered = true;
+    /* Unlike Xen, nothing is marked pending here: Linux registers an AP's
+     * vcpu_info from the boot CPU before that AP's LAPIC exists, and an
+     * upcall raised then would be lost while leaving the flag set, so the
+     * AP would never get another. What was pending moved with the copy. */
+    xen_assert_upcall(d, vcpu);
     return 0;
 }
 
@@ -344,6 +356,8 @@ static long grant_table_op(struct hypercall *h)
     }
     case GNTTABOP_set_version: {
         struct gnttab_set_version s;
+        if (count != 1)
+            return -XEN_EINVAL;
         if (copy_in(h, h->arg[1], &s, sizeof(s)))
             return -XEN_EFAULT;
         bool ok = s.version == 1;
@@ -354,6 +368,8 @@ static long grant_table_op(struct hypercall *h)
     }
     case GNTTABOP_get_version: {
         uint32_t gv[2];                 /* { domid_t dom; uint32_t version; } */
+        if (count != 1)
+            return -XEN_EINVAL;
         if (copy_in(h, h->arg[1], gv, sizeof(gv)))
             return -XEN_EFAULT;
         gv[1] = 1;
@@ -392,10 +408,15 @@ void xen_hypercall(struct vcpu *v)
             .v = v, .d = v->vm->xen, .paging = vcpu_paging(v),
             .arg = { r->gpr[GPR_RDI], r->gpr[GPR_RSI], r->gpr[GPR_RDX], r->gpr[GPR_R10], r->gpr[GPR_R8] },
         };
-        spin_lock(&v->vm->lock);
-        h.d->hypercalls++;
+        /* sched_op only yields or ends this vCPU: PV spinlock waiters polling
+         * must not contend with the lock holder's exits. */
+        bool locked = nr != HYPERVISOR_sched_op;
+        if (locked)
+            spin_lock(&v->vm->lock);
+        __atomic_fetch_add(&h.d->hypercalls, 1, __ATOMIC_RELAXED);
         rc = hypercalls[nr](&h);
-        spin_unlock(&v->vm->lock);
+        if (locked)
+            spin_unlock(&v->vm->lock);
     }
     r->gpr[GPR_RAX] = (uint64_t)rc;
 }

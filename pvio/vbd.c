@@ -21,9 +21,17 @@ enum xenbus_state {
 
 #define VDISK_READONLY 4u       /* backend `info` bit (blkif.h) */
 
+/* Lines a vbd may print per VM life: a guest cycling its frontend through
+ * failing connects must not flood Keel's console. */
+#define VBD_MESSAGES_MAX 8
+
 static void say(struct xen_vbd *vbd, const char *fmt, const char *detail)
 {
     char msg[160];
+    if (vbd->messages >= VBD_MESSAGES_MAX)
+        return;
+    if (++vbd->messages == VBD_MESSAGES_MAX)
+        fmt = "%s: further messages about this disk are suppressed";
     snprintf(msg, sizeof(msg), fmt, detail);
     struct vm *vm = vbd->d->vm;
     if (!vm->at_line_start) {
@@ -49,6 +57,10 @@ static void switch_state(struct xen_vbd *vbd, enum xenbus_state s)
         return;
     vbd->state = s;
     be_write(vbd, "state", "%lu", s);
+    /* The frontend's watch event must reach its ring even when this change
+     * did not come from a store request (a broken ring, deferred work). */
+    vbd->d->deferred_store = true;
+    xen_defer(vbd->d);
 }
 
 /* --- data path glue ---------------------------------------------------------------- */
@@ -104,8 +116,8 @@ static const char *connect(struct xen_vbd *vbd)
 {
     char path[96], protocol[32];
     snprintf(path, sizeof(path), "%s/protocol", vbd->fe_path);
-    if (xs_read(store_of(vbd), path, protocol, sizeof(protocol)) == XS_OK &&
-        strcmp(protocol, "x86_64-abi") != 0)
+    enum xs_error err = xs_read(store_of(vbd), path, protocol, sizeof(protocol));
+    if (err != XS_ENOENT && (err != XS_OK || strcmp(protocol, "x86_64-abi") != 0))
         return "unsupported ring protocol (only x86_64-abi)";
 
     uint64_t order = 0, port, ref[BLKBACK_MAX_RING_PAGES];
@@ -127,7 +139,10 @@ static const char *connect(struct xen_vbd *vbd)
     uint32_t refs[BLKBACK_MAX_RING_PAGES];
     for (unsigned i = 0; i < (1u << order); i++)
         refs[i] = (uint32_t)ref[i];
-    if (blkback_connect(&vbd->blk, &vbd->d->grants, refs, 1u << order, notify_frontend, vbd))
+    int rc = blkback_connect(&vbd->blk, &vbd->d->grants, refs, 1u << order, notify_frontend, vbd);
+    if (rc == BLKBACK_EBROKEN)
+        return "the ring's indices are impossible";
+    if (rc)
         return "cannot map the ring (bad grant reference)";
     const struct evtchn_backend end = { frontend_kick, vbd };
     if (evtchn_bind_backend(&vbd->d->evtchn, (uint32_t)port, &end)) {
@@ -146,8 +161,10 @@ static const char *connect(struct xen_vbd *vbd)
              vbd->store->sectors, vbd->cfg.read_only ? "read-only" : "read-write",
              1ul << order, order ? "s" : "");
     say(vbd, "connected: %s", detail);
-    /* Requests may already sit in the ring. */
-    frontend_kick(vbd);
+    /* Requests may already sit in the ring: serve them before the next
+     * entry, not inside this xenstore callback (budgets must not nest). */
+    vbd->d->deferred_vbds |= 1u << vbd->index;
+    xen_defer(vbd->d);
     return NULL;
 }
 

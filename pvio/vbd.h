@@ -29,6 +29,7 @@ struct xen_vbd {
     struct blk_store *store;
     uint32_t port;              /* the frontend's event channel while connected */
     unsigned state;             /* the backend's XenbusState */
+    unsigned messages;          /* console lines printed about it */
     struct blkback blk;
 };
 

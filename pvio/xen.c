@@ -25,9 +25,9 @@ static uint8_t *vcpu_info_of(void *ctx, unsigned vcpu)
     struct xen_domain *d = ctx;
     if (vcpu >= d->vm->nr_vcpus)
         return NULL;
-    if (d->vcpu[vcpu].vcpu_info_gpa)
+    if (d->vcpu[vcpu].vcpu_info_registered)
         return xen_guest_ptr(d, d->vcpu[vcpu].vcpu_info_gpa, XEN_VCPU_INFO_SIZE);
-    if (d->shared_info_gpa && vcpu < XEN_LEGACY_MAX_VCPUS)
+    if (d->shared_info_mapped && vcpu < XEN_LEGACY_MAX_VCPUS)
         return xen_guest_ptr(d, d->shared_info_gpa + vcpu * XEN_VCPU_INFO_SIZE, XEN_VCPU_INFO_SIZE);
     return NULL;
 }
@@ -40,16 +40,22 @@ static bool upcall_pending(struct xen_domain *d, unsigned vcpu)
 
 /* The GSI/INTx callback is a level line that follows vCPU 0's
  * evtchn_upcall_pending (Xen's hvm_assert_evtchn_irq and
- * hvm_maybe_deassert_evtchn_irq). */
+ * hvm_maybe_deassert_evtchn_irq). A per-vCPU vector on vCPU 0 takes
+ * precedence: Linux then still sets CALLBACK_IRQ = 1, for the toolstack's
+ * sake, and the line must stay idle. While asserted, the line is looked at
+ * again before every VM entry (Xen: every exit), since the guest clears the
+ * flag without exiting and may EOI through the 8259 or the IOAPIC. */
 static void update_callback_line(struct xen_domain *d)
 {
     if (d->callback_gsi < 0)
         return;
-    bool level = upcall_pending(d, 0);
+    bool level = !d->vcpu[0].upcall_vector && upcall_pending(d, 0);
     if (level != d->callback_level) {
         d->callback_level = level;
         platform_set_gsi(d->vm, (unsigned)d->callback_gsi, level);
     }
+    if (level)
+        xen_defer(d);
 }
 
 static void raise_upcall(void *ctx, unsigned vcpu)
@@ -70,6 +76,12 @@ static void raise_upcall(void *ctx, unsigned vcpu)
             update_callback_line(d);
         break;
     }
+}
+
+void xen_assert_upcall(struct xen_domain *d, unsigned vcpu)
+{
+    if (vcpu < d->vm->nr_vcpus && upcall_pending(d, vcpu))
+        raise_upcall(d, vcpu);
 }
 
 int xen_callback_pending(struct vcpu *v)
@@ -202,8 +214,12 @@ void xen_run_deferred(struct vm *vm)
         for (unsigned i = 0; i < d->nr_vbds; i++)
             if (vbds & (1u << i))
                 vbd_kick(d->vbd[i]);
-        if (store)
+        if (store || d->deferred_store) {   /* a vbd kick may have changed the store */
+            d->deferred_store = false;
             xenbus_store_kick(d);
+        }
+        if (d->callback_level)
+            update_callback_line(d);
     }
     spin_unlock(&vm->lock);
 }
@@ -242,9 +258,9 @@ int xen_domain_create(struct vm *vm, const struct boot_info *bi, const char **ke
         grant_table_set_frame(&d->grants, i, (void *)(uintptr_t)(d->grant_frames + i * PAGE_SIZE));
 
     uint64_t ring = palloc_page();
+    d->store_ring = (uint8_t *)(uintptr_t)ring;     /* set first: destroy frees it */
     if (!ring || ept_map(&vm->ept, XEN_STORE_GPA, ring, PAGE_SIZE, EPT_READ | EPT_WRITE, EPT_MT_WB, false))
         return fail(key, why, why_size, "xen_platform_pci", "no memory left for the xenstore ring");
-    d->store_ring = (uint8_t *)(uintptr_t)ring;
 
     if (xen_platform_init(&d->platform_dev, &vm->platform.pci))
         return fail(key, why, why_size, "xen_platform_pci", "no free PCI slot for the platform device");

@@ -32,13 +32,15 @@ struct xen_vbd;
 #define XEN_CALLBACK_TOKEN    0x200
 
 struct xen_vcpu {
-    uint64_t vcpu_info_gpa;     /* registered with VCPUOP_register_vcpu_info, or 0 */
+    bool vcpu_info_registered;  /* VCPUOP_register_vcpu_info placed it at: */
+    uint64_t vcpu_info_gpa;
     uint8_t upcall_vector;      /* HVMOP_set_evtchn_upcall_vector, or 0 */
 };
 
 struct xen_domain {
     struct vm *vm;
-    uint64_t shared_info_gpa;   /* 0 until XENMEM_add_to_physmap(shared_info) */
+    bool shared_info_mapped;    /* XENMEM_add_to_physmap(shared_info) put it at: */
+    uint64_t shared_info_gpa;
     uint64_t callback_via;      /* HVM_PARAM_CALLBACK_IRQ as the guest set it */
     int callback_gsi;           /* types GSI / PCI INTx: the IOAPIC pin, else -1 */
     bool callback_level;        /* that line's current level */
@@ -77,6 +79,9 @@ void xen_hypercall(struct vcpu *v);
 /* The global callback vector when the vCPU has an upcall pending and uses
  * that mode (injected without the LAPIC, as Xen does), else -1. */
 int xen_callback_pending(struct vcpu *v);
+/* Deliver the vCPU's upcall again if its evtchn_upcall_pending is set (Xen's
+ * hvm_assert_evtchn_irq): after the guest changes how upcalls reach it. */
+void xen_assert_upcall(struct xen_domain *d, unsigned vcpu);
 /* A level-triggered vector was EOIed: re-evaluate the INTx/GSI callback line
  * (Linux clears evtchn_upcall_pending before its EOI). */
 void xen_callback_eoi(struct xen_domain *d);

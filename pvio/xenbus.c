@@ -47,6 +47,31 @@ static int fail(const char **key, const char *k, char *why, size_t size, const c
     return -1;
 }
 
+/* "/dev/hdb" and "/dev/hdb1" name overlapping sectors, as do two equal
+ * targets. */
+static bool same_disk(const char *a, const char *b)
+{
+    if (strncmp(a, "/dev/hd", 7) || strncmp(b, "/dev/hd", 7))
+        return strcmp(a, b) == 0;
+    if (a[7] != b[7])
+        return false;
+    return a[8] == '\0' || b[8] == '\0' || strcmp(a, b) == 0;
+}
+
+/* Two vbds over the same sectors would corrupt each other; a writable RAM
+ * disk over the guest's own kernel or initrd would change what a restart
+ * boots. */
+static const char *disk_conflict(const struct vm_config *c, unsigned i)
+{
+    const char *t = c->disks[i].target;
+    for (unsigned j = 0; j < i; j++)
+        if (same_disk(t, c->disks[j].target))
+            return "two disks use the same sectors";
+    if (strcmp(t, c->kernel) == 0 || strcmp(t, c->ramdisk) == 0)
+        return "a disk cannot be the VM's own kernel or ramdisk";
+    return NULL;
+}
+
 int xenbus_create(struct xen_domain *d, const struct boot_info *bi, const char **key,
                   char *why, size_t why_size)
 {
@@ -76,6 +101,12 @@ int xenbus_create(struct xen_domain *d, const struct boot_info *bi, const char *
     xs_write(d->store, path, "1");
 
     for (unsigned i = 0; i < c->nr_disks; i++) {
+        const char *conflict = disk_conflict(c, i);
+        if (conflict) {
+            snprintf(why, why_size, "%s: %s", c->disks[i].target, conflict);
+            *key = "disk";
+            return -1;
+        }
         uint64_t vphys = palloc_alloc(vbd_pages(), PAGE_SIZE);
         if (!vphys)
             return fail(key, "disk", why, why_size, "no memory left for a virtual disk");

@@ -101,6 +101,10 @@ struct cpuid_regs cpuid_emulate(struct vcpu *v, uint32_t leaf, uint32_t subleaf)
 {
     if ((leaf & 0xffffff00u) == CPUID_KEEL_BASE)
         return v->vm->xen ? xen_cpuid(v, leaf) : keel_leaf(leaf);
+    /* The rest of the hypervisor range is empty: under a nested hypervisor
+     * the host's would show through and could be detected instead. */
+    if ((leaf & 0xf0000000u) == CPUID_KEEL_BASE)
+        return (struct cpuid_regs){ 0, 0, 0, 0 };
 
     struct cpuid_regs r = cpuid(leaf, subleaf);
     const uint32_t proc2 = vmx_host.ctl.proc2;

@@ -24,7 +24,7 @@ enum vm_action { VM_ACTION_DESTROY, VM_ACTION_RESTART, VM_ACTION_PRESERVE };
  * (`target`), the guest's device name (`vdev`) and whether it may write. */
 struct vm_disk {
     char target[CONFIG_PATH_MAX];         /* a boot module (RAM disk) or /dev/hdX[N] */
-    char vdev_name[8];                    /* "xvda".."xvdz" */
+    char vdev_name[8];                    /* "xvda".."xvdp" */
     uint16_t vdev;                        /* Xen virtual-device number: 202 << 8 | index << 4 */
     bool read_only;                       /* access=r/ro */
 };

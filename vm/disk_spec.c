@@ -138,10 +138,12 @@ static int split(const char *spec, size_t len, struct disk_fields *f, char *msg)
     return 0;
 }
 
+/* xvda..xvdp: the 202 << 8 | n << 4 numbering holds 16 disks; beyond that
+ * Xen switches to the extended 1 << 28 form, which Keel does not offer. */
 static int parse_vdev(struct token t, struct vm_disk *out, char *msg)
 {
-    if (t.n != 4 || !token_starts(t, "xvd") || t.s[3] < 'a' || t.s[3] > 'z')
-        return fail(msg, "vdev must be xvda..xvdz");
+    if (t.n != 4 || !token_starts(t, "xvd") || t.s[3] < 'a' || t.s[3] > 'p')
+        return fail(msg, "vdev must be xvda..xvdp");
     memcpy(out->vdev_name, t.s, 4);
     out->vdev_name[4] = '\0';
     out->vdev = (uint16_t)(XEN_VDEV_XVD_MAJOR << 8 | (unsigned)(t.s[3] - 'a') << 4);

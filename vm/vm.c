@@ -222,6 +222,8 @@ static int build(struct vm *vm, const struct boot_info *bi)
     /* vCPU n runs on physical CPU n: no scheduler, no migration. */
     vm->nr_vcpus = c->vcpus;
     vm->ending = false;
+    vm->ended_by = NULL;            /* a restarted VM's end is its own */
+    vm->pv_deferred = false;
     vm->halted_forever = 0;
     vm->tsc_offset = (uint64_t)0 - rdtsc();     /* the guest's TSC starts at 0 */
     vm->lock = (struct spinlock){ 0 };
@@ -401,6 +403,7 @@ void vm_run_from_config(const struct boot_info *bi, const struct boot_module *cf
         if (action == VM_ACTION_PRESERVE) {
             /* Keep its memory for inspection; only its CPU state is released. */
             vmx_vcpu_destroy(&vm->vcpus[0]);
+            xen_domain_destroy(vm);         /* flushes its disks */
             printk("keel: vm %s preserved (%lu MiB kept)\n", vm->cfg.name, vm->cfg.memory_mib);
             return;
         }

@@ -362,7 +362,7 @@ static void test_disk_forms(void **state)
     /* Three positionals: target, vdev, access; the legacy prefixes. */
     check_disk("/dev/hdb,xvdb,w", "/dev/hdb", "xvdb", 51728, false);
     check_disk("phy:/dev/hdb1,xvdc,r", "/dev/hdb1", "xvdc", 51744, true);
-    check_disk("file:/boot/ro.img, xvdz, ro", "/boot/ro.img", "xvdz", 202 * 256 + 25 * 16, true);
+    check_disk("file:/boot/ro.img, xvdp, ro", "/boot/ro.img", "xvdp", 202 * 256 + 15 * 16, true);
     check_disk("vdev=xvda,access=r,backendtype=phy,devtype=disk,target=/boot/a,b",
                "/boot/a,b", "xvda", 51712, true);
     check_ok(MIN_CFG "disk = [ '/boot/a,,xvda', '/dev/hdb,,xvdb,r' ]\n"
@@ -384,8 +384,9 @@ static void test_err_disk(void **state)
         { "disk.img,,xvda", "target must be an absolute path" },
         { "/boot/d,qcow2,xvda", "only format=raw is supported" },
         { "/boot/d", "no vdev" },
-        { "/boot/d,,hda", "vdev must be xvda..xvdz" },
-        { "/boot/d,,xvdaa", "vdev must be xvda..xvdz" },
+        { "/boot/d,,hda", "vdev must be xvda..xvdp" },
+        { "/boot/d,,xvdaa", "vdev must be xvda..xvdp" },
+        { "/boot/d,,xvdq", "vdev must be xvda..xvdp" },
         { "/boot/d,,xvda,x", "access must be r, ro, w or rw" },
         { "/boot/d,,xvda,w,extra", "too many positional parameters" },
         { "/boot/d,,xvda,cdrom", "cdrom devices are not supported" },
