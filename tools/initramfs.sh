@@ -10,7 +10,7 @@
 #                   (copied whole: pass a trimmed tree)
 #
 # Image: /bin/busybox with a symlink for every applet, /init (tests/linux/init),
-# /tests/*.sh (tests/linux/tests), /dev/console, empty /proc /sys /tmp /root, a
+# /tests/*.sh (tests/linux/tests), /dev/console, empty /proc /sys /tmp /root /mnt, a
 # one-line /etc/passwd and /etc/group. Owned by root, mtimes 0: the same inputs give the
 # same bytes. Only the path goes to stdout; progress and errors go to stderr.
 # Cache (KEEL_CACHE, default ~/.cache/keel):
@@ -73,7 +73,7 @@ mkdir -p "$cache"
 work=$(mktemp -d "$cache/.build.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 stage="$work/root"
-mkdir -p "$stage"/{bin,sbin,usr/bin,usr/sbin,dev,proc,sys,tmp,root,etc,tests,lib/modules}
+mkdir -p "$stage"/{bin,sbin,usr/bin,usr/sbin,dev,proc,sys,tmp,root,etc,mnt,tests,lib/modules}
 chmod 1777 "$stage/tmp"
 chmod 700 "$stage/root"
 

@@ -22,6 +22,17 @@ kernel=$(tools/linux-kernel.sh) && initrd=$(tools/initramfs.sh) || exit 1
 cp "$kernel" "$files/bzImage"
 cp "$initrd" "$files/initrd.img"
 cp "$build"/guests/*.elf "$build"/guests/*.bin "$files/" 2>/dev/null
+# The demo's PV disk (a RAM disk module): a small ext4 with a note on it.
+if [ ! -f "$files/demo-disk.img" ]; then
+  mkdir -p "$files/demo-disk"
+  cat > "$files/demo-disk/README" <<'NOTE'
+This file is on /dev/xvda: an ext4 image given to the guest as a Xen PV disk
+(xen_platform_pci = 1, disk = [ "/boot/demo-disk.img,,xvda,w" ]). Linux's own
+xen-blkfront reads and writes it through Keel's blkback.
+NOTE
+  PATH=$PATH:/usr/sbin:/sbin mke2fs -q -t ext4 -d "$files/demo-disk" -F "$files/demo-disk.img" 8M \
+    >/dev/null || exit 1
+fi
 iso=$build/keel-run.iso
 tools/mkiso.sh -o "$iso" -k "$build/keel.elf" -d "$files" "${cfgs[@]}" >/dev/null || exit 1
 
