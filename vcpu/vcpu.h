@@ -58,6 +58,7 @@ struct vcpu {
     uint64_t xcr0;              /* the guest's XCR0; loaded before each entry */
     uint64_t cr8;               /* task priority as seen through MOV CR8 */
     bool saw_init;              /* an AP has had its INIT; the next SIPI starts it */
+    bool reset_by_init;         /* an AP got INIT while running: back to wait-for-SIPI */
 
     struct exit_stats stats;
 

@@ -111,6 +111,11 @@ const struct irq_line *platform_isa_irq(struct vm *vm, unsigned irq)
     return &vm->platform.isa_irq[irq & 15];
 }
 
+bool platform_init_pending(struct vcpu *v)
+{
+    return lapic_of(v)->init_pending;
+}
+
 int platform_take_startup(struct vcpu *v)
 {
     struct lapic *a = lapic_of(v);

@@ -57,6 +57,10 @@ const struct irq_line *platform_isa_irq(struct vm *vm, unsigned irq);
  * arrived at its LAPIC, else -1. */
 int platform_take_startup(struct vcpu *v);
 
+/* An INIT is waiting at the vCPU's LAPIC (not taken: platform_take_startup
+ * takes it when the vCPU waits for its SIPI again). */
+bool platform_init_pending(struct vcpu *v);
+
 /* Highest-priority pending external interrupt for the vCPU, or -1; the
  * returned token is handed back to platform_ack_interrupt. */
 int platform_pending_interrupt(struct vcpu *v);

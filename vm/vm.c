@@ -271,27 +271,40 @@ static int build(struct vm *vm, const struct boot_info *bi)
 void vm_run_ap_vcpu(struct vcpu *v)
 {
     struct vm *vm = v->vm;
-    int vector = -1;
-    while (!vm->ending) {
-        spin_lock(&vm->lock);
-        vector = platform_take_startup(v);
-        spin_unlock(&vm->lock);
-        if (vector >= 0)
-            break;
-        __asm__ volatile("sti; hlt; cli" ::: "memory");    /* woken by a kick */
+    for (;;) {
+        int vector = -1;
+        while (!vm->ending) {
+            spin_lock(&vm->lock);
+            vector = platform_take_startup(v);
+            spin_unlock(&vm->lock);
+            if (vector >= 0)
+                break;
+            __asm__ volatile("sti; hlt; cli" ::: "memory");    /* woken by a kick */
+        }
+        if (vm->ending)
+            return;
+        struct vcpu_start start = { .mode = START_REAL_MODE, .rip = 0, .cs = (uint16_t)(vector << 8) };
+        if (vmx_vcpu_create(v, ept_pointer(&vm->ept), &start)) {
+            vcpu_end(v, END_ERROR, "no memory left for the VMCS of vCPU %u", v->id);
+            vm_vcpu_ended(v);
+            return;
+        }
+        msr_reset_passthrough();
+        fpu_reset();
+        vmx_vcpu_run(v);
+        vmx_vcpu_destroy(v);
+        if (!v->reset_by_init || vm->ending)
+            return;
+        /* INIT while running (CPU offlined and brought back): the state INIT
+         * gives (SDM Vol. 3A Table 10-1: GPRs 0), then wait for the SIPI. */
+        v->reset_by_init = false;
+        v->saw_init = false;
+        v->event_queued = false;
+        v->nmi_pending = false;
+        v->cr8 = 0;
+        for (unsigned i = 0; i < GPR_COUNT; i++)
+            v->regs.gpr[i] = 0;
     }
-    if (vm->ending)
-        return;
-    struct vcpu_start start = { .mode = START_REAL_MODE, .rip = 0, .cs = (uint16_t)(vector << 8) };
-    if (vmx_vcpu_create(v, ept_pointer(&vm->ept), &start)) {
-        vcpu_end(v, END_ERROR, "no memory left for the VMCS of vCPU %u", v->id);
-        vm_vcpu_ended(v);
-        return;
-    }
-    msr_reset_passthrough();
-    fpu_reset();
-    vmx_vcpu_run(v);
-    vmx_vcpu_destroy(v);
 }
 
 /* One vCPU's end is the VM's: stop the others. */

@@ -127,8 +127,20 @@ static void exit_hlt(struct vcpu *v)
             vcpu_end(v, END_HALTED, NULL);
             return;
         }
-        while (!vm->ending)
-            __asm__ volatile("sti; hlt; cli" ::: "memory");     /* until the VM ends */
+        /* Until the VM ends, or, for an AP, an INIT (Linux brings an offlined
+         * CPU back with INIT-SIPI-SIPI; it parked it with cli; hlt). */
+        while (!vm->ending) {
+            spin_lock(&vm->lock);
+            bool init = v->id != 0 && platform_init_pending(v);
+            if (init) {
+                vm->halted_forever--;
+                v->reset_by_init = true;
+            }
+            spin_unlock(&vm->lock);
+            if (init)
+                return;
+            __asm__ volatile("sti; hlt; cli" ::: "memory");     /* woken by a kick */
+        }
         return;
     }
     vmx_skip_instruction(v);

@@ -205,6 +205,12 @@ static void prepare_entry(struct vcpu *v)
 
 static void prepare_entry_locked(struct vcpu *v)
 {
+    /* INIT to a running AP: it leaves the guest and waits for a SIPI again
+     * (SDM Vol. 3A 9.4.4.1: INIT puts an AP in wait-for-SIPI). */
+    if (v->id != 0 && platform_init_pending(v)) {
+        v->reset_by_init = true;
+        return;
+    }
     uint64_t deadline = platform_update(v, rdtsc());
     if (deadline != v->armed_deadline) {
         host_timer_arm(deadline == NO_DEADLINE ? 0 : deadline);
@@ -249,7 +255,8 @@ void vmx_vcpu_halt(struct vcpu *v)
         uint64_t now = rdtsc();
         spin_lock(&v->vm->lock);
         uint64_t deadline = platform_update(v, now);
-        bool pending = platform_pending_interrupt(v) >= 0;
+        bool pending = platform_pending_interrupt(v) >= 0 ||
+                       (v->id != 0 && platform_init_pending(v));   /* INIT ends the halt too */
         spin_unlock(&v->vm->lock);
         if (pending) {
             v->intr_maybe_pending = true;
@@ -265,13 +272,15 @@ void vmx_vcpu_run(struct vcpu *v)
 {
     uint64_t t_exit = 0;
     unsigned reason = EXIT_STATS_SLOTS - 1;
-    while (v->end == VCPU_RUNNING && !v->vm->ending) {
+    while (v->end == VCPU_RUNNING && !v->vm->ending && !v->reset_by_init) {
         struct pcpu *cpu = this_pcpu();
         if (v->xcr0 != cpu->current_xcr0 && vmx_host.xcr0_supported) {
             xsetbv(0, v->xcr0);
             cpu->current_xcr0 = v->xcr0;
         }
         prepare_entry(v);
+        if (v->reset_by_init)
+            break;
         if (t_exit)
             exit_stats_add(&v->stats, reason, rdtsc() - t_exit);
         int failed = vmx_enter(&v->regs, v->launched);
