@@ -19,16 +19,11 @@ struct hypercall {
     uint64_t arg[5];
 };
 
-static bool canonical(uint64_t a)
-{
-    return (uint64_t)((int64_t)(a << 16) >> 16) == a;
-}
-
 /* The page walk looks at 48 bits only: a range must be canonical from its
  * first byte to its last, as the CPU would demand (64-bit callers only). */
 static bool canonical_range(uint64_t gva, size_t len)
 {
-    return len == 0 || (canonical(gva) && gva + len - 1 >= gva && canonical(gva + len - 1));
+    return len == 0 || (is_canonical(gva) && gva + len - 1 >= gva && is_canonical(gva + len - 1));
 }
 
 /* Guest-virtual buffers, as Xen's copy_from_guest on HVM: a bad address

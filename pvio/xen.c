@@ -208,13 +208,11 @@ void xen_run_deferred(struct vm *vm)
     struct xen_domain *d = vm->xen;
     if (d) {
         uint32_t vbds = d->deferred_vbds;
-        bool store = d->deferred_store;
         d->deferred_vbds = 0;
-        d->deferred_store = false;
         for (unsigned i = 0; i < d->nr_vbds; i++)
             if (vbds & (1u << i))
                 vbd_kick(d->vbd[i]);
-        if (store || d->deferred_store) {   /* a vbd kick may have changed the store */
+        if (d->deferred_store) {    /* after the vbds: their state changes land there */
             d->deferred_store = false;
             xenbus_store_kick(d);
         }
@@ -226,7 +224,7 @@ void xen_run_deferred(struct vm *vm)
 
 /* --- life cycle ------------------------------------------------------------------- */
 
-static int fail(const char **key, char *why, size_t size, const char *k, const char *msg)
+int xen_create_fail(const char **key, const char *k, char *why, size_t size, const char *msg)
 {
     *key = k;
     snprintf(why, size, "%s", msg);
@@ -239,7 +237,7 @@ int xen_domain_create(struct vm *vm, const struct boot_info *bi, const char **ke
     uint64_t pages = (sizeof(struct xen_domain) + PAGE_SIZE - 1) / PAGE_SIZE;
     uint64_t phys = palloc_alloc(pages, PAGE_SIZE);
     if (!phys)
-        return fail(key, why, why_size, "xen_platform_pci", "no memory left for the Xen domain");
+        return xen_create_fail(key, "xen_platform_pci", why, why_size, "no memory left for the Xen domain");
     struct xen_domain *d = (struct xen_domain *)(uintptr_t)phys;
     vm->xen = d;
     d->vm = vm;
@@ -253,17 +251,17 @@ int xen_domain_create(struct vm *vm, const struct boot_info *bi, const char **ke
     if (!d->grant_frames ||
         ept_map(&vm->ept, XEN_PLATFORM_MMIO_BAR, d->grant_frames, XEN_GRANT_FRAMES * PAGE_SIZE,
                 EPT_READ | EPT_WRITE, EPT_MT_WB, false))
-        return fail(key, why, why_size, "xen_platform_pci", "no memory left for grant frames");
+        return xen_create_fail(key, "xen_platform_pci", why, why_size, "no memory left for grant frames");
     for (unsigned i = 0; i < XEN_GRANT_FRAMES; i++)
         grant_table_set_frame(&d->grants, i, (void *)(uintptr_t)(d->grant_frames + i * PAGE_SIZE));
 
     uint64_t ring = palloc_page();
     d->store_ring = (uint8_t *)(uintptr_t)ring;     /* set first: destroy frees it */
     if (!ring || ept_map(&vm->ept, XEN_STORE_GPA, ring, PAGE_SIZE, EPT_READ | EPT_WRITE, EPT_MT_WB, false))
-        return fail(key, why, why_size, "xen_platform_pci", "no memory left for the xenstore ring");
+        return xen_create_fail(key, "xen_platform_pci", why, why_size, "no memory left for the xenstore ring");
 
     if (xen_platform_init(&d->platform_dev, &vm->platform.pci))
-        return fail(key, why, why_size, "xen_platform_pci", "no free PCI slot for the platform device");
+        return xen_create_fail(key, "xen_platform_pci", why, why_size, "no free PCI slot for the platform device");
     return xenbus_create(d, bi, key, why, why_size);
 }
 

@@ -65,6 +65,8 @@ struct xen_domain {
  * with the reason in why[why_size] (the config key it concerns in *key). */
 int xen_domain_create(struct vm *vm, const struct boot_info *bi, const char **key,
                       char *why, size_t why_size);
+/* For the create path's helpers: set *key and why[], return -1. */
+int xen_create_fail(const char **key, const char *k, char *why, size_t size, const char *msg);
 /* Flush the virtual disks and free everything (the VM has stopped). */
 void xen_domain_destroy(struct vm *vm);
 

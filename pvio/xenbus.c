@@ -40,13 +40,6 @@ static void store_kick(void *ctx)
     xenbus_store_kick(ctx);
 }
 
-static int fail(const char **key, const char *k, char *why, size_t size, const char *msg)
-{
-    *key = k;
-    snprintf(why, size, "%s", msg);
-    return -1;
-}
-
 /* "/dev/hdb" and "/dev/hdb1" name overlapping sectors, as do two equal
  * targets. */
 static bool same_disk(const char *a, const char *b)
@@ -78,14 +71,14 @@ int xenbus_create(struct xen_domain *d, const struct boot_info *bi, const char *
     const struct vm_config *c = &d->vm->cfg;
     uint64_t phys = palloc_alloc(store_pages(), PAGE_SIZE);
     if (!phys)
-        return fail(key, "xen_platform_pci", why, why_size, "no memory left for the xenstore");
+        return xen_create_fail(key, "xen_platform_pci", why, why_size, "no memory left for the xenstore");
     d->store = (struct xenstore *)(uintptr_t)phys;
     xenstore_init(d->store, XEN_GUEST_DOMID);
 
     const struct evtchn_backend store_end = { store_kick, d };
     int port = evtchn_alloc_backend(&d->evtchn, &store_end);
     if (port < 0)
-        return fail(key, "xen_platform_pci", why, why_size, "no event channel for the xenstore");
+        return xen_create_fail(key, "xen_platform_pci", why, why_size, "no event channel for the xenstore");
     d->store_port = (uint32_t)port;
 
     /* The nodes libxl writes that Linux reads; memory/target stays absent so
@@ -109,7 +102,7 @@ int xenbus_create(struct xen_domain *d, const struct boot_info *bi, const char *
         }
         uint64_t vphys = palloc_alloc(vbd_pages(), PAGE_SIZE);
         if (!vphys)
-            return fail(key, "disk", why, why_size, "no memory left for a virtual disk");
+            return xen_create_fail(key, "disk", why, why_size, "no memory left for a virtual disk");
         d->vbd[i] = (struct xen_vbd *)(uintptr_t)vphys;
         d->nr_vbds = i + 1;
         if (vbd_create(d->vbd[i], i, d, &c->disks[i], bi, why, why_size)) {

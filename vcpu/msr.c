@@ -26,11 +26,6 @@ struct msr_rule {
     bool (*valid)(uint64_t val);
 };
 
-static bool is_canonical(uint64_t a)
-{
-    return (uint64_t)(((int64_t)(a << 16)) >> 16) == a;
-}
-
 static bool valid_pat(uint64_t v)
 {
     for (unsigned i = 0; i < 8; i++) {

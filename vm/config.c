@@ -305,12 +305,12 @@ static int module_entry(struct parser *ps, struct span v, struct vm_config *out)
 
 static int disk_entry(struct parser *ps, struct span v, struct vm_config *out)
 {
-    char msg[CONFIG_MSG_MAX];
+    const char *why;
 
     if (out->nr_disks >= CONFIG_DISKS_MAX)
         return fail(ps, "too many list entries");
-    if (disk_spec_parse(v.s, v.n, &out->disks[out->nr_disks], msg) < 0)
-        return fail(ps, msg);
+    if (disk_spec_parse(v.s, v.n, &out->disks[out->nr_disks], &why) < 0)
+        return fail(ps, why);
     for (unsigned i = 0; i < out->nr_disks; i++)
         if (out->disks[i].vdev == out->disks[out->nr_disks].vdev)
             return fail(ps, "vdev used twice");

@@ -29,9 +29,9 @@ struct vm_disk {
     bool read_only;                       /* access=r/ro */
 };
 
-/* Parse one DISKSPEC of `len` bytes into `out`. 0, or -1 with a short
- * reason in `msg` (CONFIG_MSG_MAX bytes). vm/disk_spec.c. */
-int disk_spec_parse(const char *spec, size_t len, struct vm_disk *out, char *msg);
+/* Parse one DISKSPEC of `len` bytes into `out`. 0, or -1 with *why set to
+ * a short static reason. vm/disk_spec.c. */
+int disk_spec_parse(const char *spec, size_t len, struct vm_disk *out, const char **why);
 
 struct vm_config {
     char name[CONFIG_NAME_MAX];

@@ -43,13 +43,9 @@ static struct token trim(const char *s, size_t n)
     return (struct token){ s, n };
 }
 
-static int fail(char *msg, const char *why)
+static int fail(const char **why, const char *reason)
 {
-    size_t n = strlen(why);
-    if (n >= CONFIG_MSG_MAX)
-        n = CONFIG_MSG_MAX - 1;
-    memcpy(msg, why, n);
-    msg[n] = '\0';
+    *why = reason;
     return -1;
 }
 
@@ -66,31 +62,31 @@ struct disk_fields {
     bool given[POS_COUNT];
 };
 
-static int set_field(struct disk_fields *f, unsigned which, struct token v, char *msg)
+static int set_field(struct disk_fields *f, unsigned which, struct token v, const char **why)
 {
     if (f->given[which])
-        return fail(msg, "parameter given twice");
+        return fail(why, "parameter given twice");
     f->value[which] = v;
     f->given[which] = true;
     return 0;
 }
 
-static int apply_key(struct disk_fields *f, struct token key, struct token v, char *msg)
+static int apply_key(struct disk_fields *f, struct token key, struct token v, const char **why)
 {
     if (token_is(key, "format"))
-        return set_field(f, POS_FORMAT, v, msg);
+        return set_field(f, POS_FORMAT, v, why);
     if (token_is(key, "vdev"))
-        return set_field(f, POS_VDEV, v, msg);
+        return set_field(f, POS_VDEV, v, why);
     if (token_is(key, "access"))
-        return set_field(f, POS_ACCESS, v, msg);
+        return set_field(f, POS_ACCESS, v, why);
     if (token_is(key, "devtype"))
-        return token_is(v, "disk") ? 0 : fail(msg, "only devtype=disk is supported");
+        return token_is(v, "disk") ? 0 : fail(why, "only devtype=disk is supported");
     if (token_is(key, "backendtype"))
-        return token_is(v, "phy") ? 0 : fail(msg, "only backendtype=phy is supported");
-    return fail(msg, "unknown disk parameter");
+        return token_is(v, "phy") ? 0 : fail(why, "only backendtype=phy is supported");
+    return fail(why, "unknown disk parameter");
 }
 
-static int split(const char *spec, size_t len, struct disk_fields *f, char *msg)
+static int split(const char *spec, size_t len, struct disk_fields *f, const char **why)
 {
     struct token positional[POS_COUNT];
     unsigned nr_positional = 0;
@@ -100,7 +96,7 @@ static int split(const char *spec, size_t len, struct disk_fields *f, char *msg)
     while (pos <= len) {
         struct token rest = trim(spec + pos, len - pos);
         if (token_starts(rest, "target=")) {    /* takes the rest, commas and all */
-            if (set_field(f, POS_TARGET, trim(rest.s + 7, rest.n - 7), msg) < 0)
+            if (set_field(f, POS_TARGET, trim(rest.s + 7, rest.n - 7), why) < 0)
                 return -1;
             break;
         }
@@ -111,13 +107,13 @@ static int split(const char *spec, size_t len, struct disk_fields *f, char *msg)
         if (eq) {
             struct token key = trim(t.s, (size_t)(eq - t.s));
             struct token val = trim(eq + 1, t.n - (size_t)(eq - t.s) - 1);
-            if (apply_key(f, key, val, msg) < 0)
+            if (apply_key(f, key, val, why) < 0)
                 return -1;
         } else if (token_is(t, "cdrom")) {
-            return fail(msg, "cdrom devices are not supported");
+            return fail(why, "cdrom devices are not supported");
         } else {
             if (nr_positional == POS_COUNT)
-                return fail(msg, "too many positional parameters");
+                return fail(why, "too many positional parameters");
             positional[nr_positional++] = t;
         }
         pos = end + 1;
@@ -129,10 +125,10 @@ static int split(const char *spec, size_t len, struct disk_fields *f, char *msg)
         if (legacy && slot == POS_FORMAT)
             slot = POS_VDEV;
         if (slot >= POS_COUNT)
-            return fail(msg, "too many positional parameters");
+            return fail(why, "too many positional parameters");
         if (positional[i].n == 0 && slot != POS_TARGET)
             continue;       /* an empty positional keeps the default */
-        if (set_field(f, slot, positional[i], msg) < 0)
+        if (set_field(f, slot, positional[i], why) < 0)
             return -1;
     }
     return 0;
@@ -140,22 +136,22 @@ static int split(const char *spec, size_t len, struct disk_fields *f, char *msg)
 
 /* xvda..xvdp: the 202 << 8 | n << 4 numbering holds 16 disks; beyond that
  * Xen switches to the extended 1 << 28 form, which Keel does not offer. */
-static int parse_vdev(struct token t, struct vm_disk *out, char *msg)
+static int parse_vdev(struct token t, struct vm_disk *out, const char **why)
 {
     if (t.n != 4 || !token_starts(t, "xvd") || t.s[3] < 'a' || t.s[3] > 'p')
-        return fail(msg, "vdev must be xvda..xvdp");
+        return fail(why, "vdev must be xvda..xvdp");
     memcpy(out->vdev_name, t.s, 4);
     out->vdev_name[4] = '\0';
     out->vdev = (uint16_t)(XEN_VDEV_XVD_MAJOR << 8 | (unsigned)(t.s[3] - 'a') << 4);
     return 0;
 }
 
-int disk_spec_parse(const char *spec, size_t len, struct vm_disk *out, char *msg)
+int disk_spec_parse(const char *spec, size_t len, struct vm_disk *out, const char **why)
 {
     struct disk_fields f;
 
     memset(out, 0, sizeof(*out));
-    if (split(spec, len, &f, msg) < 0)
+    if (split(spec, len, &f, why) < 0)
         return -1;
 
     struct token target = f.value[POS_TARGET];
@@ -168,19 +164,19 @@ int disk_spec_parse(const char *spec, size_t len, struct vm_disk *out, char *msg
         }
     }
     if (!f.given[POS_TARGET] || target.n == 0)
-        return fail(msg, "no target");
+        return fail(why, "no target");
     if (target.s[0] != '/')
-        return fail(msg, "target must be an absolute path");
+        return fail(why, "target must be an absolute path");
     if (target.n >= CONFIG_PATH_MAX)
-        return fail(msg, "target too long");
+        return fail(why, "target too long");
     memcpy(out->target, target.s, target.n);
     out->target[target.n] = '\0';
 
     if (f.given[POS_FORMAT] && !token_is(f.value[POS_FORMAT], "raw"))
-        return fail(msg, "only format=raw is supported");
+        return fail(why, "only format=raw is supported");
     if (!f.given[POS_VDEV])
-        return fail(msg, "no vdev");
-    if (parse_vdev(f.value[POS_VDEV], out, msg) < 0)
+        return fail(why, "no vdev");
+    if (parse_vdev(f.value[POS_VDEV], out, why) < 0)
         return -1;
 
     struct token access = f.value[POS_ACCESS];
@@ -189,6 +185,6 @@ int disk_spec_parse(const char *spec, size_t len, struct vm_disk *out, char *msg
     else if (token_is(access, "r") || token_is(access, "ro"))
         out->read_only = true;
     else
-        return fail(msg, "access must be r, ro, w or rw");
+        return fail(why, "access must be r, ro, w or rw");
     return 0;
 }

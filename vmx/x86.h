@@ -2,7 +2,15 @@
 #ifndef KEEL_VMX_X86_H
 #define KEEL_VMX_X86_H
 
+#include <stdbool.h>
 #include <stdint.h>
+
+/* A 48-bit linear address is canonical when bits 63:47 are all equal
+ * (SDM Vol. 1 3.3.7.1). */
+static inline bool is_canonical(uint64_t a)
+{
+    return (uint64_t)((int64_t)(a << 16) >> 16) == a;
+}
 
 struct cpuid_regs {
     uint32_t eax, ebx, ecx, edx;
