@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* ATA (parallel/legacy IDE) register, command and IDENTIFY DEVICE facts the host disk driver uses. */
 #ifndef KEEL_CORE_ATA_REGS_H
 #define KEEL_CORE_ATA_REGS_H

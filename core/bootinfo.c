@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Multiboot2 information parser (boot CPU, once, before the allocator exists). */
 #include <string.h>
 #include "core/bootinfo.h"

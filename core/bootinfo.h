@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* What the boot loader told Keel: command line, memory map, modules, ACPI RSDP
  * (parsed from the Multiboot2 information structure). */
 #ifndef KEEL_CORE_BOOTINFO_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* COM1 console driver: polled 16550 at 115200 8N1 (boot CPU, interrupts off). */
 #include <stdint.h>
 #include "core/console.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Keel's console: COM1, shared by the hypervisor log and guest serial output. */
 #ifndef KEEL_CORE_CONSOLE_H
 #define KEEL_CORE_CONSOLE_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Host ACPI table lookup (boot CPU): RSDP -> XSDT/RSDT -> tables, checksums
  * verified, lengths bounded (ACPI 6.4 5.2.5-5.2.8, MADT 5.2.12). */
 #include <stdbool.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The machine's own ACPI tables, as firmware left them: finding a table, and
  * the facts Keel takes from them (power-off registers, the CPU count). */
 #ifndef KEEL_CORE_HOST_ACPI_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Host LAPIC driver (boot CPU): x2APIC MSRs or xAPIC MMIO, TSC-deadline mode
  * only (SDM Vol. 3A 11.4, 11.5.4.1, 11.12). Interrupts stay disabled except
  * inside host_sleep_until. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The boot CPU's own local APIC: a one-shot TSC-deadline timer that wakes
  * Keel from HLT or takes it out of a guest when a device deadline is due. */
 #ifndef KEEL_CORE_HOST_APIC_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Host ATA disk driver: legacy IDE channels, PIO with nIEN set, every wait
  * bounded by the clock; any CPU, one command per channel at a time. */
 #include <string.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The machine's own ATA disks on the two legacy IDE channels: polled PIO, callable from any CPU. */
 #ifndef KEEL_CORE_HOST_ATA_H
 #define KEEL_CORE_HOST_ATA_H

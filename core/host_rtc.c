@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Host MC146818 read (boot CPU, once, interrupts off): wait for the update
  * cycle to pass, read BCD or binary fields, convert to Unix time. */
 #include "core/host_rtc.h"

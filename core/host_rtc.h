@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The machine's own RTC, read once so guests' clocks start at the real time. */
 #ifndef KEEL_CORE_HOST_RTC_H
 #define KEEL_CORE_HOST_RTC_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Host i8259 handling (boot CPU). Ports and OCW formats: Intel 8259A datasheet. */
 #include "core/legacy_pic.h"
 #include "vmx/x86.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The machine's own i8259 PICs, which firmware leaves programmed: Keel masks
  * them so no host interrupt reaches it, and acknowledges any that slipped in. */
 #ifndef KEEL_CORE_LEGACY_PIC_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Keel's C entry (boot CPU, interrupts off): console, CPU tables, memory,
  * VT-x, then every configured VM in turn, then power-off. */
 #include <string.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* MBR partition table parsing (pure; unit-tested on the host). */
 #include <string.h>
 #include "core/mbr.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* MBR (DOS) partition table parsing: the four primary entries of a disk's sector 0 (pure, any context). */
 #ifndef KEEL_CORE_MBR_H
 #define KEEL_CORE_MBR_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Physical page allocator over the Multiboot2 memory map (boot CPU only). */
 #include <string.h>
 #include "core/palloc.h"

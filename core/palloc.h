@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Physical page allocator: a bitmap over RAM that never hands out memory used
  * by Keel's image, the boot information or the boot modules. Boot CPU only. */
 #ifndef KEEL_CORE_PALLOC_H

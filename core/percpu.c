@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Per-CPU areas (each CPU sets up its own, once, at bring-up). */
 #include "core/percpu.h"
 #include "vmx/msr_index.h"

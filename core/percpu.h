@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Per-physical-CPU state, found through the GS base (the first field points
  * to the structure itself, so %gs:0 yields it). */
 #ifndef KEEL_CORE_PERCPU_H

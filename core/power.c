@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Machine power-off (boot CPU, at the end): ACPI S5 through the FADT's PM1
  * control blocks with SLP_TYP from the DSDT's \_S5 package (ACPI 6.4 4.8.3.2,
  * 7.4.2), then the Bochs/QEMU legacy shutdown port. */

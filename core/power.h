@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Turning the machine off when no VM is left, so scripts can wait on it. */
 #ifndef KEEL_CORE_POWER_H
 #define KEEL_CORE_POWER_H

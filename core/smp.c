@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* AP bring-up and the AP idle loop (boot CPU starts them; each AP then runs
  * ap_main). INIT-SIPI-SIPI timing from SDM Vol. 3A 9.4.4.1. */
 #include <string.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Bringing up the machine's other CPUs and handing them vCPUs to run. */
 #ifndef KEEL_CORE_SMP_H
 #define KEEL_CORE_SMP_H

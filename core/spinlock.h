@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* A test-and-test-and-set spinlock for the few structures CPUs share. */
 #ifndef KEEL_CORE_SPINLOCK_H
 #define KEEL_CORE_SPINLOCK_H

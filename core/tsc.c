@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* TSC calibration against PIT channel 2, the way firmware and Linux do it when
  * nothing better is known (boot CPU, once). The emulated platforms Keel runs
  * on keep the PIT in step with emulated time, so this is also what ties

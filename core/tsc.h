@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The host TSC as Keel's clock: its measured frequency and conversions. */
 #ifndef KEEL_CORE_TSC_H
 #define KEEL_CORE_TSC_H

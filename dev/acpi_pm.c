@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* ACPI PM block model (vCPU's CPU, at I/O exits; pure). */
 #include "dev/acpi_pm.h"
 #include "lib/muldiv.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* ACPI fixed-hardware PM block (PIIX4-style at 0x600): PM1 status/enable,
  * PM1 control (S5 power-off), and the 24-bit PM timer at 3.579545 MHz.
  * ACPI 6.4 sections 4.8.3.1-4.8.3.3. Pure: time passed in. */

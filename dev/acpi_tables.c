@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* ACPI table builder and AML encoder (pure; runs in Keel at VM setup, freestanding, no state). */
 #include <stdbool.h>
 #include <stddef.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* ACPI table builder (pure; runs in Keel at VM setup): RSDP/RSDT/XSDT/FADT/FACS/MADT/DSDT, plus AML helpers. */
 #ifndef KEEL_DEV_ACPI_TABLES_H
 #define KEEL_DEV_ACPI_TABLES_H

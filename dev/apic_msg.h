@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Interrupt messages on the (virtual) APIC bus: from the IOAPIC's redirection
  * entries and from LAPIC ICR writes (IPIs) to the target LAPICs
  * (SDM Vol. 3A 11.6.1, 11.12.10; 82093AA IOAPIC datasheet 3.2.4). */

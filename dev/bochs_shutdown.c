@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Bochs shutdown port: match "Shutdown" byte by byte (vCPU's CPU). */
 #include "dev/bochs_shutdown.h"
 #include "vm/vm.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Bochs's shutdown port 0x8900: writing the bytes "Shutdown" powers off. Guests
  * that know it from Bochs or old QEMU can power their VM off the same way. */
 #ifndef KEEL_DEV_BOCHS_SHUTDOWN_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* isa-debug-exit: end the VM with a status a test script reads (vCPU's CPU). */
 #include "dev/debug_exit.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Debug-exit port compatible with QEMU's isa-debug-exit (iobase 0xf4, size 4):
  * writing v ends the VM with status (v << 1) | 1. */
 #ifndef KEEL_DEV_DEBUG_EXIT_H

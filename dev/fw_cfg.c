@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* fw_cfg items (vCPU's CPU, at I/O exits; pure). Unknown keys read as zeros,
  * as QEMU's do; reads past an item's end read zero. */
 #include "dev/fw_cfg.h"

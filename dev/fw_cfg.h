@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* QEMU's fw_cfg interface, legacy I/O form (selector 0x510, data 0x511):
  * the keys a guest uses to learn it runs on a QEMU-compatible platform, its
  * CPU count and RAM size (QEMU docs/specs/fw_cfg.rst). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Port I/O dispatch table (vCPU's CPU, at I/O exits). */
 #include <stddef.h>
 #include "dev/bochs_shutdown.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Port I/O dispatch: which emulated device answers which port. Unclaimed
  * ports read as all-ones and ignore writes, like an empty ISA bus. */
 #ifndef KEEL_DEV_IO_BUS_H

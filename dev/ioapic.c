@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* I/O APIC model (pure; runs at MMIO exits in its window, device line changes and LAPIC EOIs). */
 #include <stddef.h>
 #include <string.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* I/O APIC model (pure; called at MMIO exits in its window, device line changes and LAPIC EOIs). */
 #ifndef KEEL_DEV_IOAPIC_H
 #define KEEL_DEV_IOAPIC_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Interrupt lines from devices to interrupt controllers (PIC, IOAPIC).
  * Device models are pure: they are handed a line and never know who listens. */
 #ifndef KEEL_DEV_IRQ_H

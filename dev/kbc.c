@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* 8042 reset line (vCPU's CPU, at I/O exits; pure). No keyboard is attached:
  * the output buffer stays empty, the input buffer is always ready. */
 #include "dev/kbc.h"

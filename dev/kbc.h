@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The parts of an 8042 keyboard controller a guest uses without a keyboard:
  * an idle status register and the CPU reset line (command 0xFE, or output
  * port bit 0 cleared through command 0xD1). */

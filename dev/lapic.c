@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Local APIC model (pure): runs at its vCPU's MMIO/MSR exits and in the VM's message routing, serialized per LAPIC by the VM; time = guest TSC. SDM Vol. 3A ch. 11. */
 #include <string.h>
 #include "dev/lapic.h"

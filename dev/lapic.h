@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Local APIC model, one per vCPU (pure): called at its vCPU's MMIO/MSR exits and by the VM's message routing, serialized per LAPIC by the VM; time = guest TSC passed in. */
 #ifndef KEEL_DEV_LAPIC_H
 #define KEEL_DEV_LAPIC_H

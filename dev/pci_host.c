@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* PCI configuration mechanism #1 and bus-0 config spaces (vCPU's CPU, at I/O
  * exits; pure). Header layout: PCI Local Bus Specification 3.0, 6.1. */
 #include <string.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* PCI host bridge with configuration mechanism #1 (ports 0xCF8/0xCFC-0xCFF)
  * and bus 0 (PCI Local Bus Specification 3.0, 3.2.2.3.2). Functions are
  * registered with their own config-space handlers; absent ones read all-ones. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* i8259A PIC pair model (whichever CPU runs the VMM's I/O and injection paths; no hardware access). Semantics: Intel 8259A datasheet. */
 #include "dev/pic.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Emulated i8259A PIC pair (master + slave on IR2) with the ELCR; pure model driven by the VMM at port I/O, device IRQ changes and interrupt injection. */
 #ifndef KEEL_DEV_PIC_H
 #define KEEL_DEV_PIC_H

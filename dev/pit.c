@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* i8254 PIT model (whichever CPU runs the VMM's I/O and timer paths; no hardware access, time passed in). Semantics: Intel 82C54 datasheet. */
 #include "dev/pit.h"
 #include "lib/muldiv.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Emulated i8254 PIT (channels 0-2) and port 0x61's timer bits; pure model on guest time passed in by the VMM at port I/O and timer expiry. */
 #ifndef KEEL_DEV_PIT_H
 #define KEEL_DEV_PIT_H

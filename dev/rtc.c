@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* MC146818A RTC/CMOS model (pure; runs at port 0x70/0x71 exits and timer expiries, time passed in). */
 #include <stddef.h>
 #include <string.h>

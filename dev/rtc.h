@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* MC146818A RTC/CMOS model (pure; called at port 0x70/0x71 exits and timer expiries, time passed in). */
 #ifndef KEEL_DEV_RTC_H
 #define KEEL_DEV_RTC_H

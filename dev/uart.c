@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* 16550 UART model (vCPU's CPU, at I/O exits). Register semantics from the
  * PC16550D datasheet; transmission is instantaneous, so THR is always empty. */
 #include "core/console.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Emulated 16550 UART on COM1: polled output and input, loopback, scratch and
  * divisor registers. Output goes to Keel's console through the VM. */
 #ifndef KEEL_DEV_UART_H

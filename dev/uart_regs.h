@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* 16550 UART register map and bits (National Semiconductor PC16550D datasheet). */
 #ifndef KEEL_DEV_UART_REGS_H
 #define KEEL_DEV_UART_REGS_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* EPT table builder (any CPU; also host unit tests). 4-level tables with
  * 4 KiB and 2 MiB leaves, SDM Vol. 3C 29.3. */
 #include <stddef.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Extended page tables: building a VM's guest-physical to host-physical map.
  * Pure over an allocator callback, so host unit tests build real tables. */
 #ifndef KEEL_EPT_EPT_H

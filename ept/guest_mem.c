@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* GPA->host pointer lookups and copies over a VM's RAM extents; pure, any context (hypervisor and host tests). */
 #include <stdbool.h>
 #include <stddef.h>

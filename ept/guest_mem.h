@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Guest-physical RAM of one VM: extents of host memory and GPA->HVA lookups.
  * Keel identity-maps host memory, so an extent's host address is usable as a
  * pointer; host unit tests build extents over malloc'd buffers the same way. */

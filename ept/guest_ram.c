@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Guest RAM from the page allocator, in extents (boot CPU, at VM creation). */
 #include <string.h>
 #include "core/palloc.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Guest RAM allocation: backing a VM's [0, size) with host pages. Boot CPU. */
 #ifndef KEEL_EPT_GUEST_RAM_H
 #define KEEL_EPT_GUEST_RAM_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Guest page-table walker and linear-address copies (SDM Vol. 3A ch. 4); pure, any context (hypervisor and host tests). */
 #include <stdbool.h>
 #include <stddef.h>

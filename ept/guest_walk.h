@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Guest linear->guest-physical translation through the guest's own page tables; pure, any context (hypervisor and host tests). */
 #ifndef KEEL_EPT_GUEST_WALK_H
 #define KEEL_EPT_GUEST_WALK_H

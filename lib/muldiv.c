@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* a * b / c with a 128-bit intermediate (any context; pure). */
 #include <stdbool.h>
 #include "lib/muldiv.h"

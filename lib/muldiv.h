@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* 64-bit a * b / c through a 128-bit product, for time conversions. */
 #ifndef KEEL_LIB_MULDIV_H
 #define KEEL_LIB_MULDIV_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* printf-style formatting for Keel (any context; no allocation, bounded output). */
 #include <stdint.h>
 #include <string.h>

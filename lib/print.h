@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Formatted output for Keel: printf-style formatting into buffers and the console. */
 #ifndef KEEL_LIB_PRINT_H
 #define KEEL_LIB_PRINT_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Freestanding string and memory primitives for Keel (any context). */
 #include <stdint.h>
 #include <string.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* RAM-disk blk_store: sector copies to and from a host buffer; pure, under the VM's lock. */
 #include <stdbool.h>
 #include <stddef.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* A blk_store over a host memory buffer (a boot module used as a RAM disk); pure, under the VM's lock. */
 #ifndef KEEL_PVIO_BLK_RAMDISK_H
 #define KEEL_PVIO_BLK_RAMDISK_H

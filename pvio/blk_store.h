@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* A block device's backing store as blkback sees it: 512-byte sectors read,
  * written and flushed synchronously. Implemented by a RAM disk (a boot module)
  * and by the host's ATA disk driver; any context that holds the VM's lock. */

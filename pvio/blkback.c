@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* blkback data path: copy each request out of the ring, validate, do the I/O on pinned grants, respond; pure, under the VM's lock. */
 #include <stdbool.h>
 #include <stddef.h>

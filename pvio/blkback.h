@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Data path of one Xen PV block device (blkback): ring requests to blk_store I/O on granted pages; pure, under the VM's lock. */
 #ifndef KEEL_PVIO_BLKBACK_H
 #define KEEL_PVIO_BLKBACK_H

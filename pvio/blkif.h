@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Xen blkif wire format (x86_64 ABI) as it sits in a block device's shared ring; layout only, no code. */
 #ifndef KEEL_PVIO_BLKIF_H
 #define KEEL_PVIO_BLKIF_H

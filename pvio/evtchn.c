@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Xen 2-level event channels for one guest (pure; callers hold the VM's lock).
  * Pending and mask bits live in the guest's shared_info page and are changed
  * with atomic operations, because the guest's other vCPUs use them at the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Xen event channels, 2-level ABI, for one guest domain: the port table, the
  * hypercall sub-operations and delivery into shared_info/vcpu_info (Xen's
  * common/event_channel.c and event_2l.c define the behaviour). Pure: guest

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Backend access to a guest's v1 grant table: pin/unpin with Xen's checks, bounded copies; pure, under the VM's lock. */
 #include <stdbool.h>
 #include <stddef.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* A guest's v1 grant table as backend domain 0 (Keel) uses it: pin granted frames, copy to/from them; pure, under the VM's lock. */
 #ifndef KEEL_PVIO_GRANT_TABLE_H
 #define KEEL_PVIO_GRANT_TABLE_H

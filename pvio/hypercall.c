@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Xen hypercalls from a Xen-mode guest (vCPU's CPU, at a VMCALL exit): the
  * 64-bit ABI (RAX = number; RDI, RSI, RDX, R10, R8 = arguments; result in
  * RAX), pointer arguments read and written through the guest's own page

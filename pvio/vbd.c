@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Virtual block device control path: backing store, xenstore nodes and the
  * XenbusState handshake with blkfront (xen/include/public/io/xenbus.h,
  * io/blkif.h; Linux drivers/block/xen-blkfront.c blkback_changed):

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* A virtual block device's control path (Linux's xen-blkback xenbus.c has
  * the same role): its backing store, its frontend and backend xenstore nodes,
  * and the XenbusState handshake that connects blkback's ring and event

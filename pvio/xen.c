@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* A VM's Xen-compatible mode: building and tearing down the domain's Xen
  * state, the CPUID leaves and hypercall page that make Linux detect Xen, and
  * how an event-channel upcall reaches a vCPU (per-vCPU LAPIC vector, global

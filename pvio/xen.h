@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* A VM's Xen-compatible mode (xl.cfg `xen_platform_pci = 1`): the per-domain
  * state behind the Xen HVM ABI subset stock Linux uses — CPUID leaves, the
  * hypercall page, shared_info and vcpu_info, event channels and how their

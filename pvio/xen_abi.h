@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The Xen HVM guest ABI subset Keel implements: CPUID leaves, hypercall
  * numbers and argument layouts, shared_info/vcpu_info and feature bits, for
  * x86_64 guests. Keel's own definitions, checked against Xen's public headers

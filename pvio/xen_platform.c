@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Xen platform PCI device and the port-0x10 unplug protocol (pure; vCPU's
  * CPU under the VM's lock). Keel emulates no IDE disk or NIC, so an unplug
  * request only needs recording: the guest's PV drivers are then allowed to

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The Xen platform PCI device (5853:0001) that stock Linux's platform-pci
  * driver binds, and the emulated-device unplug protocol on ports 0x10-0x1F
  * (Xen docs/misc/hvm-emulated-unplug.pandoc; QEMU hw/i386/xen/xen_platform.c).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Backend side of a Xen shared ring (io/ring.h protocol) over 1-8 non-contiguous pages; inline, under the device's lock. */
 #ifndef KEEL_PVIO_XEN_RING_H
 #define KEEL_PVIO_XEN_RING_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The toolstack's part for a Keel guest (what xl and xenstored do in Xen):
  * the guest's xenstore and the nodes it expects, the xenstore ring served
  * on the store event channel, and a virtual block device per disk. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* What Xen's toolstack and xenstored do for a Keel guest: its xenstore with
  * the domain's nodes, the store ring and event channel, and one virtual
  * block device per `disk` entry. Boot CPU (create/destroy); the store kick

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Keel's xenstore for one guest: node tree, permissions, transactions, watches
  * and the ring transport (see xenstore.h for the model); under the VM's lock. */
 #include "pvio/xenstore.h"

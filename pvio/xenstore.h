@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Keel's in-hypervisor xenstore for one guest domain: the node tree with
  * permissions and transactions, guest and internal watches, and the guest's
  * shared ring. Pure C without hardware access, so host unit tests drive it;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Xenstore wire format: message types, the message header and the shared ring page (ABI only, no code). */
 #ifndef KEEL_PVIO_XS_WIRE_H
 #define KEEL_PVIO_XS_WIRE_H

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # PV block benchmark: the stock xen-blkfront of Keel's small Linux guest reads
 # and then writes 64 MiB of its xvda with direct I/O (dd bs=1M), served by
 # Keel's blkback from the machine's ATA disk (/dev/hdb) or from a RAM disk

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # Exit-cost benchmark: the bench guest times N round trips of CPUID, an
 # emulated port read and VMCALL with RDTSC; Keel prints its own cycles per
 # exit reason when the VM ends. Under Bochs, cycles are instructions, so the

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # Install what is missing, then configure and build everything (Keel, unit
 # tests, guest kernels, the demo ISO) into $KEEL_BUILD (default build/).
 # Shows the compiler's output only when the build fails.

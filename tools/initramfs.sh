@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # Build (or reuse from a cache outside the repo) the gzip'ed newc initramfs for Keel's Linux
 # guest tests: busybox-static plus tests/linux/init and tests/linux/tests/; prints its path.
 #

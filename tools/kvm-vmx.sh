@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # Exit 0 when this machine can run Keel under QEMU/KVM with nested VT-x:
 # /dev/kvm usable, an Intel CPU with VMX, and kvm_intel's nested support on.
 [ -r /dev/kvm ] && [ -w /dev/kvm ] || exit 1

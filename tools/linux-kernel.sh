@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # Build (or reuse from a cache outside the repo) a small x86_64 Linux bzImage for Keel's
 # Linux guest tests, or unpack Debian's stock kernel; prints the path on stdout.
 #

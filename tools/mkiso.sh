@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # Build a GRUB2 ISO holding keel.elf, VM configs and every file they name.
 #
 #   tools/mkiso.sh -o OUT.iso -k keel.elf -d FILES_DIR [-c "keel cmdline"] CFG...

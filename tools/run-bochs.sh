@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # Boot an ISO in Bochs with a VT-x (EPT, VPID, unrestricted guest) CPU model,
 # COM1 captured to a file; SIGKILL after a timeout (Bochs ignores SIGTERM).
 #

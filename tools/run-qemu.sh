@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # Boot an ISO in QEMU/KVM with VT-x passed through (-cpu host,+vmx); the
 # serial console is this terminal. Ends when Keel powers the machine off.
 #

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # Keel's main job: build everything, then boot Keel with the default demo VM
 # (demo/linux.cfg: an unmodified Linux to a busybox shell) in QEMU/KVM where
 # nested VT-x exists, else in Bochs. The serial console is this terminal:

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # Install what building and testing Keel needs, from Debian 12's packages.
 # Idempotent: installs only what is missing. Needs root (or sudo).
 #

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # Run every Keel test: CMocka unit tests, the guest test kernels and bad-input
 # configs under Keel in Bochs (one boot runs them all, one VM after another),
 # and the VT-x refusal under QEMU TCG. Ends with "N passed, M failed".

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* CPUID policy: host values with what Keel does not virtualize hidden, the
  * hypervisor bit set and Keel's signature at 0x40000000 (SDM Vol. 2A CPUID).
  * Runs on the vCPU's CPU at a CPUID exit. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The CPUID a guest sees: host values filtered to what Keel virtualizes. */
 #ifndef KEEL_VCPU_CPUID_H
 #define KEEL_VCPU_CPUID_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Printing a vCPU's exit accounting when its VM ends (boot CPU). */
 #include "lib/print.h"
 #include "vcpu/exit_stats.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Per-vCPU exit accounting: count and root-mode TSC cycles per exit reason. */
 #ifndef KEEL_VCPU_EXIT_STATS_H
 #define KEEL_VCPU_EXIT_STATS_H

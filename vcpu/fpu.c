@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Extended-state reset between VMs (boot CPU). XRSTOR of a header with
  * XSTATE_BV = 0 loads the init state of every requested component
  * (SDM Vol. 1 13.8.1). Keel itself never uses these registers. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Resetting FPU/SSE/AVX state so one VM never sees another's registers. */
 #ifndef KEEL_VCPU_FPU_H
 #define KEEL_VCPU_FPU_H

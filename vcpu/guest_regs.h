@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* General-purpose registers of a vCPU as saved around VM entry/exit. Indexed
  * in the SDM's register-number order (Vol. 3C Table 28-3) so exit
  * qualifications that name a register index this array directly. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Hypercall entry point (vCPU's CPU, at a VMCALL exit). Keel's native mode
  * defines no hypercalls; a Xen-mode VM gets Xen's (pvio/hypercall.c). */
 #include "pvio/xen.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Hypercalls (VMCALL): none are defined yet in Keel's native mode. */
 #ifndef KEEL_VCPU_HYPERCALL_H
 #define KEEL_VCPU_HYPERCALL_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* MMIO instruction emulation (vCPU's CPU, at EPT-violation exits): fetch the
  * instruction through the guest's page tables, decode it, perform the access
  * on the device, write back registers, advance RIP. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Emulating a guest instruction that touched device memory (MMIO). */
 #ifndef KEEL_VCPU_MMIO_H
 #define KEEL_VCPU_MMIO_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* MMIO instruction decoder and register merge (pure; hypervisor at EPT-violation exits on the vCPU's CPU, and host tests). */
 #include <stdbool.h>
 #include <stddef.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Pure decoder for the MOV-family instructions guests use on emulated MMIO; no state, any context (hypervisor at EPT-violation exits, host tests). */
 #ifndef KEEL_VCPU_MMIO_DECODE_H
 #define KEEL_VCPU_MMIO_DECODE_H

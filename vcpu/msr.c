@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* MSR policy table (vCPU's CPU, at RDMSR/WRMSR exits). Each MSR a guest may
  * use is listed with how it is handled; everything else raises #GP, as on a
  * CPU without that MSR. Reserved-bit rules: SDM Vol. 4 and Vol. 3A. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* MSR policy: every MSR a guest may touch is emulated, passed through to
  * hardware, or refused with #GP. */
 #ifndef KEEL_VCPU_MSR_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* INS/OUTS (with REP) emulation: each element walks the guest's page tables,
  * moves through the port-I/O bus, and updates RSI/RDI/RCX as the CPU would
  * (SDM Vol. 2B INS, OUTS, REP). vCPU's CPU, at I/O exits. Segment limits are

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* INS/OUTS emulation over guest linear memory and the port-I/O bus. */
 #ifndef KEEL_VCPU_STRING_IO_H
 #define KEEL_VCPU_STRING_IO_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* A virtual CPU: its registers, state emulated by Keel, exit accounting and
  * how it ended. Vendor-neutral: devices and policies see only this. */
 #ifndef KEEL_VCPU_VCPU_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* XSETBV policy (vCPU's CPU, at an XSETBV exit). Rules: SDM Vol. 1 13.3 and
  * Vol. 2D XSETBV. The value takes effect at the next VM entry. */
 #include "vcpu/xcr.h"

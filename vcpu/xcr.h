@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* XSETBV emulation: validating a guest's extended control register writes. */
 #ifndef KEEL_VCPU_XCR_H
 #define KEEL_VCPU_XCR_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* VM config parser (xl.cfg syntax) for Keel: freestanding, no allocation; also built for host unit tests. */
 #include <stdbool.h>
 #include <stddef.h>

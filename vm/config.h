@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* VM configuration in xl.cfg syntax: the parsed form of one `type=vm` module.
  * Pure parsing, no hardware access: compiled into Keel and into host unit tests. */
 #ifndef KEEL_VM_CONFIG_H

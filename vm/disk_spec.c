@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* One xl.cfg DISKSPEC (xl-disk-configuration(5)) parsed into a vm_disk: pure,
  * used by the config parser in Keel and in host unit tests.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Linux bzImage loader for the 64-bit boot protocol with QEMU `-kernel` semantics; pure code run at VM setup in the hypervisor (and in host tests). */
 #include <stdbool.h>
 #include <stddef.h>

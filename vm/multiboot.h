@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Multiboot 0.6.96 (v1) header and information-block layouts; data only, any context. */
 #ifndef KEEL_VM_MULTIBOOT_H
 #define KEEL_VM_MULTIBOOT_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Multiboot v1 kernel loader with QEMU `-kernel` semantics; pure code run at VM setup in the hypervisor (and in host tests). */
 #include <stdbool.h>
 #include <stddef.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Multiboot (v1) guest kernel loader, following QEMU's `-kernel` behaviour.
  * Pure: works on guest RAM through guest_mem, no hardware access. */
 #ifndef KEEL_VM_MULTIBOOT_LOADER_H

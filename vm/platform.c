@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* PC platform wiring (vCPU's CPU: at I/O, MMIO and MSR exits, just before VM
  * entry, and while the vCPU halts). Device models are pure; this file gives
  * them a clock (the host TSC since the VM started), connects their interrupt

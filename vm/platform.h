@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The emulated PC platform of a VM: the devices every guest gets (PICs, PIT,
  * RTC, IOAPIC, LAPIC, ACPI PM block and tables, PCI host bridge, fw_cfg,
  * 8042 reset), how their interrupts are wired, and the clock they run on. */

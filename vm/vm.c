@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* VM life cycle (boot CPU): config module -> guest RAM, EPT, loaded kernel,
  * vCPU -> run -> one end line, exit table, resources freed -> on_* action. */
 #include <string.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* A virtual machine: its configuration, guest RAM, EPT, vCPU and devices, and
  * the life cycle from config module to its end line. Boot CPU. */
 #ifndef KEEL_VM_VM_H

@@ -1,3 +1,4 @@
+; SPDX-License-Identifier: BSD-2-Clause
 ; Application-processor start-up: real-mode code copied to AP_TRAMPOLINE
 ; (a SIPI vector's page), which enters protected mode, then long mode on the
 ; boot page tables, and jumps into Keel's text to call ap_main(index). Runs on

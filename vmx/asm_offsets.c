@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Build-time generator of struct offsets for NASM (compiled with -S only; the
  * build extracts the "->NAME value" markers into asm_offsets.inc). */
 #include <stddef.h>

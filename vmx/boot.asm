@@ -1,3 +1,4 @@
+; SPDX-License-Identifier: BSD-2-Clause
 ; Multiboot2 entry: GRUB hands over in 32-bit protected mode; build boot page
 ; tables identity-mapping the first 4 GiB, enter long mode, call keel_main.
 ; Runs once, on the bootstrap processor, with interrupts off.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* GDT with a 64-bit TSS, and an IDT whose exception handlers report and halt
  * (boot CPU, once). Descriptor formats: SDM Vol. 3A 3.4.5, 6.14.1, 8.2.3. */
 #include <string.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Keel's GDT, TSS and IDT for the boot CPU, and the exception frame. */
 #ifndef KEEL_VMX_CPU_TABLES_H
 #define KEEL_VMX_CPU_TABLES_H

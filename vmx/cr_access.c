@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Control-register access exits: MOV to CR0/CR4 touching bits Keel owns,
  * MOV to/from CR8, CR3 if the CPU forces those exits, CLTS and LMSW.
  * Checks follow the SDM's MOV CR (Vol. 2B) and 2.5 (Vol. 3A). Root mode. */

@@ -1,3 +1,4 @@
+; SPDX-License-Identifier: BSD-2-Clause
 ; Exception entry stubs: normalise the frame (vector, error code) and call
 ; exception_handler in C. Root mode, any CPU.
 

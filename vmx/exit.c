@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* VM-exit dispatch: a static table indexed by basic exit reason turns raw VMX
  * exits into calls on neutral vCPU, policy and device code. Root mode. */
 #include "core/host_apic.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* VM-exit dispatch: one handler per basic exit reason. Root mode. */
 #ifndef KEEL_VMX_EXIT_H
 #define KEEL_VMX_EXIT_H

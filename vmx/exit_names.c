@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Printable names of basic exit reasons (SDM Vol. 3D Appendix C). */
 #include "vmx/exit.h"
 #include "vmx/vmx_defs.h"

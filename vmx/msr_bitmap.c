@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* MSR bitmap (SDM Vol. 3C 25.6.9): four 1 KiB bit arrays (reads of MSRs
  * 0-0x1FFF, reads of 0xC0000000-0xC0001FFF, then writes of each); a set bit
  * makes the access exit. Everything exits except MSRs whose guest value the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The VMX MSR bitmap: which guest RDMSR/WRMSR run without a VM exit. */
 #ifndef KEEL_VMX_MSR_BITMAP_H
 #define KEEL_VMX_MSR_BITMAP_H

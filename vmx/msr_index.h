@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Model-specific register numbers Keel uses, sorted by index (SDM Vol. 4, ch. 2). */
 #ifndef KEEL_VMX_MSR_INDEX_H
 #define KEEL_VMX_MSR_INDEX_H

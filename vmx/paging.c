@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Host paging (boot CPU, once): identity map of RAM and the low 4 GiB of MMIO.
  * Keel's text is read-only and executable; all other memory is non-executable
  * (SDM Vol. 3A 4.5, 4-level paging; PTE bits Table 4-19). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Keel's own page tables: identity map of physical memory, W^X for its image. */
 #ifndef KEEL_VMX_PAGING_H
 #define KEEL_VMX_PAGING_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The vCPU run loop and the vendor side of the neutral vCPU interface:
  * register access, instruction skipping, event injection. Root mode. */
 #include <stdarg.h>

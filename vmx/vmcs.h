@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The VMX side of a vCPU: creating its VMCS, running it, and helpers shared
  * by the exit handlers. Root mode, on the CPU that owns the vCPU. */
 #ifndef KEEL_VMX_VMCS_H

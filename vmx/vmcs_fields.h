@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* VMCS component encodings, sorted by encoding (SDM Vol. 3D, Appendix B). */
 #ifndef KEEL_VMX_VMCS_FIELDS_H
 #define KEEL_VMX_VMCS_FIELDS_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Building a vCPU's VMCS: controls, host state, and the architectural start
  * state of a Multiboot guest (SDM Vol. 3C ch. 25, 27.2-27.3). Root mode. */
 #include <stdbool.h>

@@ -1,3 +1,4 @@
+; SPDX-License-Identifier: BSD-2-Clause
 ; VM entry and exit: entering a guest looks like a function call that returns
 ; when the guest exits. Root mode, the vCPU's own physical CPU.
 ;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* VM-execution control selection against capability MSRs (pure; boot CPU at
  * bring-up, host unit tests). SDM Vol. 3D Appendix A. */
 #include <stdbool.h>

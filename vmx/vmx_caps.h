@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Choosing VM-execution controls from the VMX capability MSRs. Pure: the
  * MSR values come in a struct, so host unit tests can feed any CPU's values. */
 #ifndef KEEL_VMX_VMX_CAPS_H

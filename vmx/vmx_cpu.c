@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* VT-x bring-up on the boot CPU: feature checks, IA32_FEATURE_CONTROL, control
  * selection, CR0/CR4 fixed bits and VMXON (SDM Vol. 3C 24.6-24.8). */
 #include <stdbool.h>

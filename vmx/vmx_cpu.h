@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* VMX operation on the physical CPU: capability checks, VMXON, and what was
  * chosen (controls, CR fixed bits) for every VMCS Keel builds. */
 #ifndef KEEL_VMX_VMX_CPU_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* VMX architectural constants: capability MSR layouts, execution controls,
  * exit reasons and exit-information formats (SDM Vol. 3C ch. 25-28, Vol. 3D App. A, C). */
 #ifndef KEEL_VMX_VMX_DEFS_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* VMX instruction wrappers (SDM Vol. 3C ch. 31). VMfail on VMREAD/VMWRITE of
  * a field Keel knows to exist is a hypervisor bug and panics. Root mode. */
 #ifndef KEEL_VMX_VMX_INSN_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Inline wrappers for the x86 instructions Keel's root mode uses (any context). */
 #ifndef KEEL_VMX_X86_H
 #define KEEL_VMX_X86_H

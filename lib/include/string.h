@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Freestanding <string.h> subset for Keel (host builds use the C library's). */
 #ifndef KEEL_LIB_STRING_H
 #define KEEL_LIB_STRING_H

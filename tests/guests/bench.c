@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* bench.c — benchmark guest: times N round trips (cmdline "n=NUMBER", default 10000)
  * of CPUID leaf 0, an emulated port read (in al, 0x3FD: the UART LSR) and VMCALL,
  * each bracketed by lfence;rdtsc, and prints "bench: KIND N=... cycles/op=...".

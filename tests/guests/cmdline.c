@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* cmdline.c — test guest: the Multiboot information block as QEMU -kernel builds it.
  * Config: cmdline "alpha=1 beta=two", modules "/boot/mod-a.bin first arg" and
  * "/boot/mod-b.bin". Checks magic, info flags, the command line (kernel path first),

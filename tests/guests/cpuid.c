@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* cpuid.c — test guest: Keel's CPUID view (hypervisor bit set, VMX hidden, leaf
  * 0x40000000 signature "KeelKeelKeel" with max leaf 0x40000001, nonzero version). */
 #include "guest.h"

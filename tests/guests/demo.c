@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* demo.c — the README's demo guest: a short banner with the hypervisor signature
  * (CPUID 0x40000000), the command line and the RAM size from the memory map, then
  * power off through port 0x8900. Not a test; it FAILs only if power off is ignored. */

@@ -1,3 +1,4 @@
+; SPDX-License-Identifier: BSD-2-Clause
 ; hlt.asm — test guest (pure 32-bit, no long mode, native ELF32): checks the Multiboot
 ; entry state (EAX magic, EBX info block, CR0.PE=1/PG=0, EFLAGS.IF=0), then executes
 ; CLI; HLT. Keel must end the VM with "halted with interrupts off"; running on is a FAIL.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* ioport.c — test guest: I/O ports no device claims read as all ones at every access
  * size (0xFF, 0xFFFF, 0xFFFFFFFF) and swallow writes. */
 #include "guest.h"

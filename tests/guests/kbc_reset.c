@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* kbc_reset.c — test guest: the 8042's pulse-reset command (0xFE to port 0x64)
  * resets the machine: the VM ends with "reboot" (its config says on_reboot =
  * "destroy"). If execution continues, the test fails. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* longmode.c — test guest: the long mode crt0 entered is real. EFER.LMA is set,
  * CR0/CR3/CR4 read back what was written, and the guest's own page tables are
  * walked: a fresh 4 KiB alias mapping works, INVLPG takes effect, and CR0.WP

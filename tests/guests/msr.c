@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* msr.c — test guest: the MSR policy. Allowed MSRs keep what is written; refused
  * accesses must raise #GP through the guest's own IDT, and leave the old value. */
 #include "guest.h"

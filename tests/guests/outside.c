@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* outside.c — test guest: a read of guest-physical 0x40000000, past the end of the
  * 16 MiB of RAM. Keel must end the VM with an error naming that GPA; running on is
  * a FAIL. (crt0 identity-maps 4 GiB, so this is a plain load, not a #PF.) */

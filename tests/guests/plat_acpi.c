@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* plat_acpi.c — test guest: the ACPI tables and the PM timer. RSDP found by scanning
  * 0xE0000-0xFFFFF with valid checksums (and extended checksum from revision 2); RSDT and
  * XSDT (whichever exist) and every table they list, plus the DSDT, checksum to 0; FADT

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* plat_ioapic.c — test guest: the PIT's IRQ0 delivered through the IOAPIC (GSI 2, per the
  * MADT's interrupt source override) to the BSP's local APIC, with the 8259s fully masked.
  * IOAPIC version register (0x20, 24 pins), RTEs masked at reset, RTE read-back, fixed

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* plat_lapic_timer.c — test guest: the local APIC timer through the xAPIC MMIO page.
  * Current count decreasing, divide configuration (divide-by-1 runs 16x divide-by-16),
  * one-shot (fires once, after the programmed time; wakes HLT; a masked one still counts

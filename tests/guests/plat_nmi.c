@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* plat_nmi.c — test guest: an NMI sent to itself through the xAPIC ICR (delivery
  * mode NMI, shorthand self) reaches the guest's own IDT as vector 2, once, and a
  * second one after IRET does too (virtual-NMI blocking ends at IRET). */

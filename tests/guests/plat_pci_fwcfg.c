@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* plat_pci_fwcfg.c — test guest: PCI configuration mechanism 1 and QEMU's fw_cfg.
  * PCI: the address register at 0xCF8 reads back; host bridge at 00:00.0 (vendor not
  * 0xFFFF, class 06 00 00, header type 0), 16- and 8-bit data-port reads agree with the

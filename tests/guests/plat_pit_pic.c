@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* plat_pit_pic.c — test guest: the i8254 PIT's channel 0 drives IRQ0 through the i8259
  * pair. Remapped PIC (0x20/0x28), mode 2 at ~1000 Hz, HLT-driven tick loop; the tick rate
  * measured with the ACPI PM timer; IRQ0 in service until EOI (a withheld EOI blocks further

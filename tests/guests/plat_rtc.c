@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* plat_rtc.c — test guest: the MC146818 RTC/CMOS. The time read after UIP clears is a
  * plausible date (BCD or binary per register B, 12/24-hour, year 2024 or later, century
  * byte optional); the periodic interrupt at rate 6 (1024 Hz) arrives on IRQ8 through the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* plat_uart_irq.c — test guest: the COM1 16550's transmitter interrupt on IRQ4 through
  * the 8259. With MCR.OUT2 set and the THR empty, enabling IER.ETBEI raises IRQ4 (seen in
  * the PIC's IRR while IF=0); in the handler IIR reads 0x02 (THR empty) and then 0x01 (none:

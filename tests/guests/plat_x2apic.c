@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* plat_x2apic.c — test guest: x2APIC mode (CPUID.1:ECX[21]). Enabling through
  * IA32_APIC_BASE bits 10|11; ID (0x802), version (0x803), LDR (0x80D) derived from the ID;
  * self-IPI (0x83F) pending in IRR with IF=0, delivered on STI with its ISR bit set, EOI

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* poweroff.c — test guest, built as a flat binary with the Multiboot a.out-kludge
  * header (flags bit 16): checks what that loader path must get right (entry, magic,
  * info block outside the image, bss zeroed), then writes "Shutdown" to port 0x8900.

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # qemu-tcg-check.sh - boots every guest natively under QEMU TCG (no Keel) to check the
 # guests' own mechanics: Multiboot headers, long mode entry, IDT/fault handling, debug
 # exit. Keel-specific checks fail here by design; EXPECT is what bare QEMU 7.2 gives

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* serial.c — test guest: COM1 16550 register model (scratch, divisor latch behind
  * LCR.DLAB, IER masked to 4 bits, idle LSR = THRE|TEMT), then the marker line
  * "serial: the quick brown fox" that the harness looks for in the serial log. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* stringio.c — test guest: INS/OUTS with and without REP, both directions of
  * DF, a zero count, and a #PF on an unmapped source that reaches the guest's
  * IDT with CR2 and the registers left as they were. */

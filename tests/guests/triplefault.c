@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* triplefault.c — test guest: with an empty IDT (limit 0) any exception escalates
  * #UD -> #GP -> #DF -> shutdown. Keel must end the VM with "triple fault"; running
  * on is a FAIL. */

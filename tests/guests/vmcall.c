@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* vmcall.c — test guest: VMCALL is answered with RAX = -ENOSYS (-38) for any RAX,
  * execution continues at the next instruction, and no other register changes. */
 #include "guest.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* vmx.c — test guest: VMX is hidden from the guest. Every VMX instruction must raise
  * #UD, and setting CR4.VMXE must raise #GP (and leave CR4 unchanged). */
 #include "guest.h"

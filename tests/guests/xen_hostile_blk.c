@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* xen_hostile_blk.c — the PV disk test of xen_pv.elf (cmdline test=blk; VM xen_hostile_blk):
  * a hand-written, hostile Xen blkfront against Keel's xenstore and blkback (config:
  * xen_platform_pci = 1, disk = xen_hostile_disk.bin as xvda, 512 sectors of a known

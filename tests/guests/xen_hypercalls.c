@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* xen_hypercalls.c — the hypercall test of xen_pv.elf (cmdline test=hypercalls; VM
  * xen_hypercalls, xen_platform_pci = 1): Keel's Xen-compatible mode faced with a careless
  * or hostile PVHVM kernel. Detection (CPUID 0x40000000..), the hypercall page (MSR

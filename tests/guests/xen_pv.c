@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* xen_pv.c — entry of xen_pv.elf, the Xen-compatible-mode test kernel: the VM's cmdline
  * says which test runs, "test=hypercalls" (xen_hypercalls.c) or "test=blk"
  * (xen_hostile_blk.c). One kernel for both VMs keeps the test ISO's boot modules few

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* xsetbv.c — test guest: XSETBV/XGETBV. Invalid XCR0 values or XCR indices raise
  * #GP; valid ones (x87|SSE, plus AVX when offered) stick and read back. Skips with
  * PASS when CPUID does not offer XSAVE. */

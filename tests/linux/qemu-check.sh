@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # Boot the small test kernel and initramfs natively under QEMU TCG (no Keel) and check the
 # guest side of the Linux tests: the /init marker, keel.test= dispatch, CPU count, power-off,
 # reboot and the interactive shell.

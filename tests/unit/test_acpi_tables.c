@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Host CMocka tests for the ACPI table builder and AML encoder (dev/acpi_tables.c). */
 #include <stdarg.h>
 #include <stddef.h>

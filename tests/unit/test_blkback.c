@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Host CMocka tests for pvio/blkback.c and pvio/blk_ramdisk.c: a test frontend drives the ring over fake guest RAM and a logging RAM disk. */
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Host CMocka tests for the xl.cfg-style VM config parser (vm/config.c). */
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Host CMocka tests for ept/ept.c: EPT table building, raw entry formats, translation, EPTP and allocator accounting. */
 #include <stdarg.h>
 #include <stddef.h>

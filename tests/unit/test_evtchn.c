@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Host CMocka tests for pvio/evtchn.c: 2-level event channel delivery into a
  * shared_info page and vcpu_info areas, port life cycle and backend binding. */
 #include <stdarg.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Host CMocka tests for pvio/grant_table.c: pin checks, status bits, pin counts and bounded copies against a hostile guest's table. */
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Host CMocka tests for ept/guest_mem.c: GPA lookups and copies over RAM split into extents. */
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Host CMocka tests for ept/guest_walk.c: guest page walks in every paging mode, #PF error codes, linear copies, fuzzing. */
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Host CMocka tests for the host ATA driver (core/host_ata.c) against simulated
  * IDE channels: IDENTIFY, LBA28/LBA48 PIO, write cache and flush, errors,
  * a device stuck BSY, ATAPI and absent devices, and /dev/hdXN names. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Host CMocka tests for the I/O APIC model (dev/ioapic.c). */
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Host CMocka tests for dev/lapic.c: reset state, priorities, EOI, timer modes in exact TSC time, x2APIC rules, IPIs, destination matching, errors, fuzz. */
 #include <stdarg.h>
 #include <stddef.h>

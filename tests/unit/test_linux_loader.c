@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Host CMocka tests for vm/linux_loader.c: bzImage checks, zero page, initrd, page tables, GDT, refusals, fuzzing, a real kernel. */
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Host CMocka tests for MBR partition table parsing (core/mbr.c). */
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Host CMocka tests for vcpu/mmio_decode.c: real encodings (lengths, sizes, registers, immediates), refusals, truncation, register merging, fuzzing. */
 #include <stdarg.h>
 #include <stddef.h>

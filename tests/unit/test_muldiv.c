@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Unit tests for muldiv64 against the compiler's own 128-bit division. */
 #include <stdarg.h>
 #include <stddef.h>

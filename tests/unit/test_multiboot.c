@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Host CMocka tests for vm/multiboot_loader.c: ELF32/ELF64/a.out-kludge loading, the info block, refusals, fuzzing. */
 #include <stdarg.h>
 #include <stddef.h>

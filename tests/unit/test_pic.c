@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Host CMocka tests for the i8259A PIC pair model (dev/pic.c), driven the way Linux 6.1's i8259.c drives it. */
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Host CMocka tests for the i8254 PIT model (dev/pit.c): every mode against the datasheet, and Linux 6.1's uses of it. */
 #include <stdarg.h>
 #include <stddef.h>

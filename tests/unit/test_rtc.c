@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Host CMocka tests for the MC146818A RTC/CMOS model (dev/rtc.c). */
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Host CMocka tests for vmx/vmx_caps.c: control adjustment and control selection against Bochs corei7_skylake_x capability MSRs. */
 #include <stdarg.h>
 #include <stddef.h>

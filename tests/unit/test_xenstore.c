@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Host CMocka tests for pvio/xenstore.c: tree, permissions, watches, transactions and a hostile ring. */
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* acpi.c — RSDP scan, root table walk, FADT/MADT parsing (see acpi.h). */
 #include "acpi.h"
 #include "kstring.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* acpi.h — finding and reading the firmware's ACPI tables: the RSDP (scan of
  * 0xE0000-0xFFFFF), the RSDT/XSDT, the FADT's PM blocks and the MADT's interrupt model.
  * Tables must lie below 4 GiB (crt0's identity map); anything else reads as absent. */

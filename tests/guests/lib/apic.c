@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* apic.c — LAPIC/IOAPIC helpers (see apic.h). */
 #include "apic.h"
 #include "cpu.h"

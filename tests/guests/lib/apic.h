@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* apic.h — local APIC (xAPIC MMIO at 0xFEE00000, x2APIC MSRs) and IOAPIC (0xFEC00000)
  * register access for the guests. */
 #ifndef GUEST_APIC_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* cpu.h — thin inline wrappers for the privileged x86 instructions the guests use
  * (port I/O, CPUID, MSRs, control registers, TSC). No fault handling here: see fault.h. */
 #ifndef GUEST_CPU_H

@@ -1,3 +1,4 @@
+; SPDX-License-Identifier: BSD-2-Clause
 ; crt0.asm — Multiboot v1 header and 32-bit entry for the 64-bit guests: builds an
 ; identity map, enters long mode, installs the IDT, then calls guest_main(magic, mbi).
 ; Assembled with -DAOUT_KLUDGE for the flat-binary guests (header fields, flags bit 16).

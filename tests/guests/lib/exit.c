@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* exit.c — check bookkeeping and the two ways a guest ends its VM (debug exit, power off). */
 #include "exit.h"
 #include "print.h"

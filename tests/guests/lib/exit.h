@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* exit.h — how a test guest reports: numbered checks, then PASS/FAIL through the
  * isa-debug-exit port (0xf4), or power off through the Bochs shutdown port (0x8900). */
 #ifndef GUEST_EXIT_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* fault.h — expecting exceptions: fault_try()/fault_end() bracket code that may fault
  * (setjmp-style); the IDT handler resumes at fault_try's return with value 1 and
  * records the fault in last_fault. Unexpected exceptions FAIL the test. */

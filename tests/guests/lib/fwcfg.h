@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* fwcfg.h — QEMU's fw_cfg legacy I/O interface: 16-bit selector at 0x510, byte-wide data
  * at 0x511 (each read returns the next byte of the selected item). */
 #ifndef GUEST_FWCFG_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* guest.h — what every C test guest includes: the entry point crt0 calls and the library. */
 #ifndef GUEST_GUEST_H
 #define GUEST_GUEST_H

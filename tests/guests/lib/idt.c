@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* idt.c — the guest's 64-bit IDT and the C exception dispatcher: resumes an armed
  * fault_try() region, otherwise reports the unexpected exception and FAILs. */
 #include "fault.h"

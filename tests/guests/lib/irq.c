@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* irq.c — the 256-entry IDT and the external-interrupt dispatcher (see irq.h). */
 #include "irq.h"
 

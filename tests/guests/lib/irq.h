@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* irq.h — external interrupts for the guests: a full 256-entry IDT whose vectors 32-255
  * go through irqstub.asm into irq_dispatch(), which counts the interrupt and calls the
  * C handler registered for that vector (then IRETQ). Also STI/CLI/HLT helpers.

@@ -1,3 +1,4 @@
+; SPDX-License-Identifier: BSD-2-Clause
 ; irqstub.asm — 64-bit entry stubs for the external-interrupt vectors 32-255: each pushes
 ; a dummy error code and its vector, then irq_common saves the registers in the same
 ; struct trap_frame layout as isr.asm, calls irq_dispatch(frame) and returns with IRETQ.

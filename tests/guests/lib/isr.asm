@@ -1,3 +1,4 @@
+; SPDX-License-Identifier: BSD-2-Clause
 ; isr.asm — 64-bit exception entry stubs (vectors 0-31) and fault_try(), the setjmp-like
 ; half of the "expect a fault" helper; the C dispatcher in idt.c does the resuming.
 

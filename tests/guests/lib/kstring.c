@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* kstring.c — memory/string helpers and command-line argument lookup for the guests. */
 #include "kstring.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* kstring.h — the few string/memory routines the guests need (no libc). The mem*
  * functions also satisfy calls GCC may emit on its own in freestanding code. */
 #ifndef GUEST_KSTRING_H

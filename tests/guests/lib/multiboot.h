@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* multiboot.h — Multiboot v1 boot information layout (as the loader hands it over in
  * EBX) and the guest image bounds from link.ld, for the loader-placement checks. */
 #ifndef GUEST_MULTIBOOT_H

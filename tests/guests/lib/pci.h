@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* pci.h — PCI configuration mechanism 1 (address at 0xCF8, data at 0xCFC-0xCFF). */
 #ifndef GUEST_PCI_H
 #define GUEST_PCI_H

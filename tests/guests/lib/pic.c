@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* pic.c — i8259 pair helpers (see pic.h). */
 #include "pic.h"
 #include "cpu.h"

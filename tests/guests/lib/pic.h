@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* pic.h — the i8259 pair: initialisation (remap), masks, EOI, IRR/ISR reads, ELCR. */
 #ifndef GUEST_PIC_H
 #define GUEST_PIC_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* plat.c — common start for the PC-platform guests (see plat.h). */
 #include "plat.h"
 #include "exit.h"

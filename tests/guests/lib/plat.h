@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* plat.h — common start for the PC-platform guests (plat_*.c). */
 #ifndef GUEST_PLAT_H
 #define GUEST_PLAT_H

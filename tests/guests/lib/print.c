@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* print.c — kprintf: the small formatter behind every guest's serial output. */
 #include "print.h"
 #include "serial.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* print.h — a minimal printf to the serial console. Supports %s %c %d %u %x %lu %lx %ld
  * and a zero-padded width for x/u (e.g. %08x, %016lx); nothing else. */
 #ifndef GUEST_PRINT_H

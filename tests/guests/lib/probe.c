@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* probe.c — single-instruction probes that may fault (MSRs, CR4, XCR0): each returns
  * FAULT_NONE or the vector raised, so tests can assert on exactly which exception. */
 #include "fault.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* serial.c — polled COM1 transmit: wait for LSR.THRE, write THR. */
 #include "serial.h"
 #include "cpu.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* serial.h — polled COM1 output (16550 at 0x3F8), the guests' only console. */
 #ifndef GUEST_SERIAL_H
 #define GUEST_SERIAL_H

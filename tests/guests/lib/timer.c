@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* timer.c — PM timer, PIT and TSC calibration helpers (see timer.h). */
 #include "timer.h"
 #include "acpi.h"

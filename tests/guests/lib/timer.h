@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* timer.h — platform time sources for the guests: the ACPI PM timer (port from the FADT),
  * the i8254 PIT (channel 0 periodic, channel 2 gated one-shot via port 0x61) and TSC
  * calibration against either. Emulated time is noisy: compare rates as ratios with

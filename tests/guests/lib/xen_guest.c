@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* xen_guest.c — hypercall helpers for the Xen-mode test guests (see xen_guest.h):
  * a hypercall that reports any exception it raises instead of dying of it, and the
  * few wrappers both guests use. */

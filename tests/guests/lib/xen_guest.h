@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* xen_guest.h — what the Xen-mode tests in xen_pv.elf (xen_hypercalls, xen_hostile_blk) share:
  * the Xen HVM ABI numbers and structs they use, written out here from Xen's public
  * headers (x86_64) rather than taken from Keel's pvio/ headers, so the guests check

@@ -1,3 +1,4 @@
+; SPDX-License-Identifier: BSD-2-Clause
 ; xen_hostile_disk.asm — the RAM disk behind xen_hostile_blk's PV disk (xvda): 512
 ; sectors of 512 bytes; byte o of sector s is
 ;   (s*13 + (s>>8)*101 + o*7 + (o>>8)*3 + 1) & 0xff

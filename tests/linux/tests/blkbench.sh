@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # keel.test=blkbench: time 64 MiB through the PV disk with direct I/O, for
 # tools/bench-blk.sh. keel.bench=read|write|none picks the transfer (none:
 # the same boot without it, so the difference is the transfer's cost).

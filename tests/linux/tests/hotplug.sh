@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # keel.test=hotplug: take CPU 1 offline and bring it back (Linux parks it with
 # cli; hlt, then restarts it with INIT-SIPI-SIPI through the LAPIC).
 cpu1=/sys/devices/system/cpu/cpu1/online

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # keel.test=info: what the guest sees: kernel, CPUs, memory, uptime, hypervisor, PCI.
 echo "keel-test: uname=$(uname -r)"
 echo "keel-test: cpus=$(nproc) online=$(cat /sys/devices/system/cpu/online)"

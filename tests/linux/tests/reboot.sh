@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # keel.test=reboot: reboot straight away (kernel reboot methods: ACPI reset register,
 # keyboard controller, ...); the VM must reset (or stop, under QEMU -no-reboot).
 echo "keel-test: rebooting"

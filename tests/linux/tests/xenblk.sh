@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # keel.test=xenblk: the PV disk /dev/xvda, served by Keel's blkback to the stock
 # xen-blkfront through the Xen platform PCI device. The test image (made by
 # tools/test.sh) holds data.bin and data.md5, the host's md5sum of data.bin.

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # keel.test=xenrestart: a VM restart (on_reboot = "restart") in Xen mode. The
 # first boot leaves a marker on the PV disk and reboots; Keel builds the VM
 # again (new event channels, grants, xenstore), and the second boot finds
