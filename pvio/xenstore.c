@@ -141,7 +141,9 @@ static bool arena_has_room(const struct xenstore *xs, size_t bytes)
 }
 
 /* Slides every node's string down to close the gaps, in arena order. Rare, so
- * the quadratic pick of the next string is fine. */
+ * the quadratic pick of the next string is fine. Needs every non-free node to
+ * own its string alone: a second node at the same offset would be skipped and
+ * keep a stale one. So a slot is filled only after its string's arena_alloc. */
 static void arena_compact(struct xenstore *xs)
 {
     uint32_t dst = 0, floor = 0;
@@ -179,17 +181,26 @@ static bool store_has_room(const struct xenstore *xs, unsigned nodes, size_t byt
     return xs->nodes_used + nodes <= XS_NODES_MAX && arena_has_room(xs, bytes);
 }
 
+/* A free slot; the caller checked store_has_room. It stays free (invisible
+ * to compaction) until the caller fills it. */
+static int free_slot(const struct xenstore *xs)
+{
+    int i = 0;
+    while (xs->node[i].state != XS_NODE_FREE)
+        i++;
+    return i;
+}
+
 /* A new node holding path + value (neither may point into the arena); the
  * caller checked store_has_room. Returns its index; fields besides the
  * strings are zero. */
 static int node_alloc(struct xenstore *xs, const char *p, size_t len, const void *value, size_t value_len)
 {
-    int i = 0;
-    while (xs->node[i].state != XS_NODE_FREE)
-        i++;
+    int i = free_slot(xs);
+    uint32_t off = arena_alloc(xs, len + value_len);
     struct xs_node *n = &xs->node[i];
     *n = (struct xs_node){ 0 };
-    n->str_off = arena_alloc(xs, len + value_len);
+    n->str_off = off;
     n->path_len = (uint16_t)len;
     n->value_len = (uint16_t)value_len;
     n->state = XS_NODE_LIVE;
@@ -204,13 +215,14 @@ static int node_alloc(struct xenstore *xs, const char *p, size_t len, const void
  * caller fills; the caller checked store_has_room. */
 static int node_clone(struct xenstore *xs, int src, size_t value_len)
 {
-    struct xs_node *s = &xs->node[src];
-    int i = 0;
-    while (xs->node[i].state != XS_NODE_FREE)
-        i++;
+    const struct xs_node *s = &xs->node[src];
+    int i = free_slot(xs);
+    /* Allocate before the copy exists: a copy sharing s's offset while the
+     * arena compacts would leave s, or itself, pointing at other bytes. */
+    uint32_t off = arena_alloc(xs, s->path_len + value_len);   /* may move s's string */
     struct xs_node *n = &xs->node[i];
     *n = *s;
-    n->str_off = arena_alloc(xs, s->path_len + value_len);   /* may move s's string */
+    n->str_off = off;
     n->value_len = (uint16_t)value_len;
     memcpy(&xs->arena[n->str_off], node_path(xs, s), s->path_len);
     xs->nodes_used++;

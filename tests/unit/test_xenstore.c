@@ -773,6 +773,60 @@ static void test_arena_compaction(void **state)
     assert_true(xs->arena_live <= XS_ARENA_SIZE);
 }
 
+/* Issue 15: a transaction's copy of a node took a slot below the original
+ * while the arena compacted, the original kept a stale string offset, and the
+ * guest's write to that stale node renamed one of Keel's backend nodes. Guest
+ * requests only; the test looks at arena_top only to size its values. */
+static void test_tx_copy_during_compaction(void **state)
+{
+    struct xenstore *xs = *state;
+    static char value[XS_VALUE_MAX + 1];
+    char buf[32];
+
+    assert_int_equal(xs_mkdir(xs, BACKEND), XS_OK);
+    assert_int_equal(xs_set_perms(xs, BACKEND, XS_KEEL_DOMID, XS_PERM_NONE, GUEST, XS_PERM_READ), XS_OK);
+    /* The guest's nodes: "data/t" (slot s), then "data/a" (slot s + 1) whose
+     * string is followed by the backend's "state", written in reaction. */
+    expect_ok(guest_write(xs, 0, "data/t", "x"), XS_WRITE);
+    expect_ok(guest_write(xs, 0, "data/a", "A"), XS_WRITE);
+    assert_int_equal(xs_write(xs, BACKEND "/state", "1"), XS_OK);
+    /* A free slot below "data/a", and a 23-byte gap before its string. */
+    expect_ok(guest_path_op(xs, XS_RM, 0, "data/t"), XS_RM);
+
+    /* Deleted values still push the arena's top up, to its very end. */
+    const size_t big_path = strlen(HOME "/data/b");
+    while (XS_ARENA_SIZE - xs->arena_top > big_path) {
+        size_t len = XS_ARENA_SIZE - xs->arena_top - big_path;
+        if (len > XS_VALUE_MAX)
+            len = XS_VALUE_MAX;
+        memset(value, 'b', len);
+        value[len] = '\0';
+        expect_ok(guest_write(xs, 0, "data/b", value), XS_WRITE);
+        expect_ok(guest_path_op(xs, XS_RM, 0, "data/b"), XS_RM);
+    }
+    assert_int_equal(xs->arena_top, XS_ARENA_SIZE);
+
+    /* The transaction's copy of "data/a" must compact the arena. */
+    uint32_t tx = start_tx(xs);
+    expect_ok(guest_write(xs, tx, "data/a", "B"), XS_WRITE);
+    assert_true(xs->arena_top < XS_ARENA_SIZE);
+    expect_read(guest_read(xs, 0, "data/a"), "A");
+    expect_read(guest_read(xs, tx, "data/a"), "B");
+
+    /* The guest's probe: with a stale offset, "data/a" read as the first 22
+     * bytes of the backend's path and this write renamed the backend node. */
+    expect_error(guest_write(xs, 0, "/local/domain/0/backen", "X"), "EACCES");
+    assert_int_equal(xs_read(xs, BACKEND "/state", buf, sizeof buf), XS_OK);
+    assert_string_equal(buf, "1");
+
+    expect_ok(call(xs, XS_TRANSACTION_END, tx, P("T\0")), XS_TRANSACTION_END);
+    expect_read(guest_read(xs, 0, "data/a"), "B");
+    const char *const kids[] = { "a" };
+    expect_children(guest_path_op(xs, XS_DIRECTORY, 0, "data"), kids, 1);
+    assert_int_equal(xs_read(xs, BACKEND "/state", buf, sizeof buf), XS_OK);
+    assert_string_equal(buf, "1");
+}
+
 /* ==== The ring ================================================================================== */
 
 struct ring_fixture {
@@ -1065,6 +1119,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_store_full, setup, teardown),
         cmocka_unit_test_setup_teardown(test_store_full_of_bytes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_arena_compaction, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_tx_copy_during_compaction, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ring_request_and_watch, ring_setup, ring_teardown),
         cmocka_unit_test_setup_teardown(test_ring_wrap_and_partial_messages, ring_setup, ring_teardown),
         cmocka_unit_test_setup_teardown(test_ring_full_response_ring, ring_setup, ring_teardown),
