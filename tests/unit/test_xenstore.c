@@ -776,10 +776,10 @@ static void test_arena_compaction(void **state)
 /* Issue 15: a transaction's copy of a node took a slot below the original
  * while the arena compacted, the original kept a stale string offset, and the
  * guest's write to that stale node renamed one of Keel's backend nodes. Guest
- * requests only; the test looks at arena_top only to size its values. */
-static void test_tx_copy_during_compaction(void **state)
+ * requests only (the test reads arena_top only to size its values); the copy
+ * comes from a WRITE, a SET_PERMS or an RM in the transaction. */
+static void tx_copy_during_compaction(struct xenstore *xs, uint32_t op)
 {
-    struct xenstore *xs = *state;
     static char value[XS_VALUE_MAX + 1];
     char buf[32];
 
@@ -808,10 +808,14 @@ static void test_tx_copy_during_compaction(void **state)
 
     /* The transaction's copy of "data/a" must compact the arena. */
     uint32_t tx = start_tx(xs);
-    expect_ok(guest_write(xs, tx, "data/a", "B"), XS_WRITE);
+    if (op == XS_WRITE)
+        expect_ok(guest_write(xs, tx, "data/a", "B"), XS_WRITE);
+    else if (op == XS_SET_PERMS)
+        expect_ok(call(xs, XS_SET_PERMS, tx, P("data/a\0" "n5\0" "r0\0")), XS_SET_PERMS);
+    else
+        expect_ok(guest_path_op(xs, XS_RM, tx, "data/a"), XS_RM);
     assert_true(xs->arena_top < XS_ARENA_SIZE);
     expect_read(guest_read(xs, 0, "data/a"), "A");
-    expect_read(guest_read(xs, tx, "data/a"), "B");
 
     /* The guest's probe: with a stale offset, "data/a" read as the first 22
      * bytes of the backend's path and this write renamed the backend node. */
@@ -820,11 +824,34 @@ static void test_tx_copy_during_compaction(void **state)
     assert_string_equal(buf, "1");
 
     expect_ok(call(xs, XS_TRANSACTION_END, tx, P("T\0")), XS_TRANSACTION_END);
-    expect_read(guest_read(xs, 0, "data/a"), "B");
     const char *const kids[] = { "a" };
-    expect_children(guest_path_op(xs, XS_DIRECTORY, 0, "data"), kids, 1);
+    expect_children(guest_path_op(xs, XS_DIRECTORY, 0, "data"), kids, op == XS_RM ? 0 : 1);
+    if (op == XS_RM) {
+        expect_error(guest_read(xs, 0, "data/a"), "ENOENT");
+    } else {
+        expect_read(guest_read(xs, 0, "data/a"), op == XS_WRITE ? "B" : "A");
+        struct reply r = guest_path_op(xs, XS_GET_PERMS, 0, "data/a");
+        assert_string_equal(r.payload + 3, op == XS_WRITE ? "" : "r0");
+    }
     assert_int_equal(xs_read(xs, BACKEND "/state", buf, sizeof buf), XS_OK);
     assert_string_equal(buf, "1");
+    /* 4 from init, 6 for the backend, "data" and (unless removed) "data/a": none leaked */
+    assert_int_equal(xs->nodes_used, op == XS_RM ? 11 : 12);
+}
+
+static void test_tx_write_during_compaction(void **state)
+{
+    tx_copy_during_compaction(*state, XS_WRITE);
+}
+
+static void test_tx_set_perms_during_compaction(void **state)
+{
+    tx_copy_during_compaction(*state, XS_SET_PERMS);
+}
+
+static void test_tx_rm_during_compaction(void **state)
+{
+    tx_copy_during_compaction(*state, XS_RM);
 }
 
 /* ==== The ring ================================================================================== */
@@ -1119,7 +1146,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_store_full, setup, teardown),
         cmocka_unit_test_setup_teardown(test_store_full_of_bytes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_arena_compaction, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_tx_copy_during_compaction, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_tx_write_during_compaction, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_tx_set_perms_during_compaction, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_tx_rm_during_compaction, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ring_request_and_watch, ring_setup, ring_teardown),
         cmocka_unit_test_setup_teardown(test_ring_wrap_and_partial_messages, ring_setup, ring_teardown),
         cmocka_unit_test_setup_teardown(test_ring_full_response_ring, ring_setup, ring_teardown),
