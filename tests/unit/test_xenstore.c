@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "pvio/xenstore.h"
+#include "tests/common/xenstore_check.h"
 
 #define GUEST 5
 #define HOME "/local/domain/5"
@@ -24,6 +25,15 @@ struct reply {
     char payload[XENSTORE_PAYLOAD_MAX + 1];    /* NUL-terminated for convenience */
 };
 
+/* The store's bookkeeping holds (tests/common/xenstore_check.h). */
+static void expect_consistent(const struct xenstore *xs)
+{
+    char why[160];
+    const char *err = xenstore_check(xs, true, why, sizeof why);
+    if (err)
+        fail_msg("xenstore inconsistent: %s", err);
+}
+
 static int setup(void **state)
 {
     struct xenstore *xs = calloc(1, sizeof *xs);
@@ -35,6 +45,7 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
+    expect_consistent(*state);
     free(*state);
     return 0;
 }
@@ -815,6 +826,7 @@ static void tx_copy_during_compaction(struct xenstore *xs, uint32_t op)
     else
         expect_ok(guest_path_op(xs, XS_RM, tx, "data/a"), XS_RM);
     assert_true(xs->arena_top < XS_ARENA_SIZE);
+    expect_consistent(xs);
     expect_read(guest_read(xs, 0, "data/a"), "A");
 
     /* The guest's probe: with a stale offset, "data/a" read as the first 22
@@ -881,6 +893,7 @@ static int ring_setup(void **state)
 static int ring_teardown(void **state)
 {
     struct ring_fixture *f = *state;
+    expect_consistent(f->xs);
     free(f->xs);
     free(f->ring);
     free(f);
