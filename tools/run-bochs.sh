@@ -5,8 +5,18 @@
 #
 #   tools/run-bochs.sh ISO SERIAL_LOG [TIMEOUT_S] [CPUS]
 #
-# Prints Bochs's final tick (instruction) count. Exit status: 0 when Bochs
-# stopped by itself (Keel powered off), 124 on timeout.
+# The last line says how the run ended, and so does the exit status:
+#   0    bochs: powered off by the guest (MESSAGE), ticks=N
+#   124  bochs: timed out after S s, ticks=N
+#   1    bochs: failed: REASON          (Bochs ended by itself before the
+#        guest powered it off, or panicked; its last lines come first)
+#   127  bochs: cannot start: REASON    (no bochs or BIOS image, or Bochs
+#        refused its configuration or died before running an instruction)
+# Ticks are Bochs's instruction count, a repeatable whole-run cost.
+#
+# The configuration depends on nothing of the host's desktop: dummy sound
+# drivers (Bochs's ALSA driver aborts Bochs where there is no sound card),
+# the `term` display on no terminal, no parallel port, no network, no USB.
 #
 # KEEL_BOCHS_DISK=PATH attaches a raw (flat) disk image as ata0-slave, which
 # Keel names /dev/hdb (the CD-ROM is ata0-master). Bochs 2.7 refuses a size
@@ -16,6 +26,10 @@
 # at least one such cylinder (516096 bytes), so that view is never empty. The
 # image is written in place; Bochs runs with -unlock so that the lock file a
 # SIGKILL leaves behind does not refuse the next run.
+#
+# KEEL_BOCHS_LOG=PATH keeps Bochs's own output (stdout, stderr and its log).
+# SIGINT, SIGTERM or SIGHUP to this script kill the Bochs it started (by
+# process group, never by name) and end it with 130.
 set -uo pipefail
 iso=${1:?usage: $0 ISO SERIAL_LOG [TIMEOUT_S] [CPUS]}
 serial=${2:?usage: $0 ISO SERIAL_LOG [TIMEOUT_S] [CPUS]}
@@ -23,6 +37,14 @@ timeout_s=${3:-300}
 cpus=${4:-1}
 model=${KEEL_BOCHS_MODEL:-corei7_skylake_x}
 megs=${KEEL_BOCHS_MEGS:-512}
+bios=/usr/share/bochs/BIOS-bochs-latest vgabios=/usr/share/bochs/VGABIOS-lgpl-latest
+
+cannot_start() { echo "bochs: cannot start: $*"; exit 127; }
+command -v bochs >/dev/null || cannot_start "no 'bochs' command (tools/setup.sh installs it)"
+for f in "$bios" "$vgabios"; do
+  [ -r "$f" ] || cannot_start "no $f (packages bochsbios, vgabios)"
+done
+[ -r "$iso" ] || cannot_start "no ISO $iso"
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -35,35 +57,74 @@ com1="com1: enabled=1, mode=file, dev=$serial_abs"
 cat > "$work/bochsrc" <<RC
 megs: $megs
 cpu: model=$model, count=$cpus, ips=${KEEL_BOCHS_IPS:-1500000000}
-romimage: file=/usr/share/bochs/BIOS-bochs-latest
-vgaromimage: file=/usr/share/bochs/VGABIOS-lgpl-latest
+romimage: file=$bios
+vgaromimage: file=$vgabios
 ata0-master: type=cdrom, path=$iso_abs, status=inserted
 boot: cdrom
 display_library: term
 port_e9_hack: enabled=1
 $com1
+parport1: enabled=0
 log: $work/bochs.log
 clock: sync=none, time0=local
+sound: waveoutdrv=dummy, waveindrv=dummy, midioutdrv=dummy
 RC
 unlock=()
 if [ -n "${KEEL_BOCHS_DISK:-}" ]; then
   disk_abs=$(readlink -f "$KEEL_BOCHS_DISK")
-  size=$(stat -c %s "$disk_abs" 2>/dev/null) || { echo "$0: no disk image $KEEL_BOCHS_DISK" >&2; exit 2; }
+  size=$(stat -c %s "$disk_abs" 2>/dev/null) || cannot_start "no disk image $KEEL_BOCHS_DISK"
   if [ $((size % 512)) -ne 0 ] || [ "$size" -lt $((16 * 63 * 512)) ]; then
-    echo "$0: $KEEL_BOCHS_DISK: $size bytes; need a multiple of 512, at least 516096" >&2
-    exit 2
+    cannot_start "$KEEL_BOCHS_DISK: $size bytes; need a multiple of 512, at least 516096"
   fi
   echo "ata0-slave: type=disk, path=$disk_abs, mode=flat" >> "$work/bochsrc"
   unlock=(-unlock)
 fi
 echo c > "$work/cont"
-(cd "$work" && timeout -s KILL "$timeout_s" bochs -q "${unlock[@]}" -f bochsrc -rc cont </dev/null >"$work/out" 2>&1)
+
+# timeout makes itself a process group leader: its PID names Bochs's group.
+(cd "$work" && exec timeout -s KILL "$timeout_s" bochs -q "${unlock[@]}" -f bochsrc -rc cont \
+  </dev/null >"$work/out" 2>&1) &
+group=$!
+stop() { kill -KILL -- "-$group" 2>/dev/null; wait "$group" 2>/dev/null; echo "bochs: stopped by signal"; exit 130; }
+trap stop INT TERM HUP
+wait "$group" 2>/dev/null
 rc=$?
+trap - INT TERM HUP
+
+[ -n "${KEEL_BOCHS_LOG:-}" ] && cat "$work/out" "$work/bochs.log" > "$KEEL_BOCHS_LOG" 2>/dev/null
 ticks=$(grep -a -o '^([0-9]*)\.\[[0-9]*\]' "$work/out" | tail -n1 | sed 's/.*\[\([0-9]*\)\]/\1/')
-[ -n "${KEEL_BOCHS_LOG:-}" ] && cp "$work/out" "$KEEL_BOCHS_LOG"
+# Bochs ends a run it ends itself with a banner and the message of the event
+# that ended it, e.g. "[ACPI  ] ACPI control: soft power off".
+message=$(grep -a -A1 '^Bochs is exiting with the following message:' "$work/out" | sed -n 2p |
+          sed 's/^\[[A-Z0-9 ]*\] *//')
+# Any other panic in Bochs's log (its panics are fatal; this also catches one
+# whose banner went missing).
+panic=$(grep -a '>>PANIC<<' "$work/bochs.log" 2>/dev/null |
+        grep -avE 'ACPI control: soft power off|Shutdown port: shutdown requested' | head -n1 |
+        sed 's/.*>>PANIC<< *//')
+
 if [ $rc -eq 137 ]; then
-  echo "bochs: timed out after ${timeout_s}s" >&2
+  echo "bochs: timed out after ${timeout_s} s, ticks=${ticks:-unknown}"
   exit 124
 fi
-echo "bochs: ticks=${ticks:-unknown}"
-exit 0
+case $message in
+  "ACPI control: soft power off"|"Shutdown port: shutdown requested")
+    if [ -z "$panic" ]; then
+      echo "bochs: powered off by the guest ($message), ticks=$ticks"
+      exit 0
+    fi ;;
+esac
+reason=${message:-${panic:-exited with status $rc}}
+case $rc in
+  134) reason="$reason (SIGABRT: $(grep -a -m1 -E '\*\*\*.*\*\*\*|Aborted' "$work/out" || echo abort))" ;;
+  139) reason="$reason (SIGSEGV)" ;;
+esac
+echo "--- last lines of Bochs's output ---"
+grep -av '^[[:space:]]*$' "$work/out" | tail -n 15
+echo "---"
+if [ -z "$ticks" ]; then
+  echo "bochs: cannot start: $reason"
+  exit 127
+fi
+echo "bochs: failed: $reason (before the guest powered it off), ticks=$ticks"
+exit 1

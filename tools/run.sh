@@ -44,31 +44,36 @@ fi
 echo "run: no nested VT-x here; booting in Bochs (emulated VT-x)" >&2
 serial=$build/run-serial.log
 if [ -t 0 ] && [ -t 1 ]; then
-  # socat keeps the terminal in the foreground; Bochs runs beside it and ends
-  # the bridge when the machine powers off.
+  # socat bridges this terminal to COM1's pty; Bochs runs beside it. Both are
+  # stopped by the PIDs recorded here, never by name: whichever ends first
+  # (the machine powered off, or Ctrl-] in socat) ends the other.
   pty=$build/com1-pty
-  rm -f "$pty" "$build/run-rc"
-  (
-    for _ in $(seq 100); do [ -e "$pty" ] && break; sleep 0.1; done
-    KEEL_BOCHS_COM1_TTY=$pty tools/run-bochs.sh "$iso" "$serial" "${KEEL_TIMEOUT:-3600}" \
-      > "$build/run-bochs.txt" 2>&1
-    echo $? > "$build/run-rc"
-    pkill -f "PTY,link=$pty" 2>/dev/null
-  ) &
+  rm -f "$pty"
+  exec 3<&0  # a background job keeps the terminal only through an explicit redirection
+  socat -b1 "PTY,link=$pty,raw,echo=0" "STDIO,raw,echo=0,escape=0x1d" <&3 &
+  bridge=$!
+  for _ in $(seq 100); do [ -e "$pty" ] && break; sleep 0.1; done
+  KEEL_BOCHS_COM1_TTY=$pty tools/run-bochs.sh "$iso" "$serial" "${KEEL_TIMEOUT:-3600}" \
+    > "$build/run-bochs.txt" 2>&1 &
   runner=$!
-  socat -b1 "PTY,link=$pty,raw,echo=0" "STDIO,raw,echo=0,escape=0x1d"
+  trap 'kill -TERM "$runner" "$bridge" 2>/dev/null' INT TERM HUP
+  wait -n "$bridge" "$runner"
+  kill -0 "$runner" 2>/dev/null && kill -TERM "$runner"
+  wait "$runner"
+  rc=$?
+  kill -TERM "$bridge" 2>/dev/null
+  wait "$bridge" 2>/dev/null
   stty sane 2>/dev/null
-  [ -e "$build/run-rc" ] || pkill -KILL -f "bochs.*$(basename "$iso")" 2>/dev/null
-  wait $runner 2>/dev/null
   echo
   cat "$build/run-bochs.txt"
-  exit "$(cat "$build/run-rc" 2>/dev/null || echo 1)"
+  exit $rc
 fi
 : > "$serial"
 tools/run-bochs.sh "$iso" "$serial" "${KEEL_TIMEOUT:-600}" > "$build/run-bochs.txt" 2>&1 &
-bochs=$!
-tail -n +1 -f --pid=$bochs "$serial"
-wait $bochs
+runner=$!
+trap 'kill -TERM "$runner" 2>/dev/null' INT TERM HUP
+tail -n +1 -f --pid=$runner "$serial"
+wait $runner
 rc=$?
 cat "$build/run-bochs.txt"
 exit $rc

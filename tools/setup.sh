@@ -11,7 +11,7 @@ set -euo pipefail
 packages=("$@")
 [ ${#packages[@]} -eq 0 ] && packages=(cmake make gcc binutils nasm libcmocka-dev grub-pc-bin
   grub-common xorriso mtools bochs bochsbios vgabios bochs-term qemu-system-x86 socat e2fsprogs
-  clang libclang-rt-14-dev clang-format)
+  clang libclang-rt-14-dev clang-format python3)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

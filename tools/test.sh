@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: BSD-2-Clause
-# Run every Keel test: CMocka unit tests, the guest test kernels and bad-input
-# configs under Keel in Bochs (one boot runs them all, one VM after another),
-# and the VT-x refusal under QEMU TCG. Ends with "N passed, M failed".
+# Run every Keel test: CMocka unit tests, the source checks, the Bochs
+# runner's own check, the guest test kernels and bad-input configs under Keel
+# in Bochs (one boot runs them all), unmodified Linux guests, the README's
+# demo on a terminal, the fuzz targets for a bounded time, and the VT-x
+# refusal under QEMU TCG. Ends with "N passed, M failed".
 set -uo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -24,31 +26,61 @@ while read -r name status; do
   [ "$status" = Passed ] && result 0 "unit: $name" || result 1 "unit: $name" "see $out/ctest.log"
 done < <(sed -n 's/.*Test *#[0-9]*: \([a-z_0-9]*\) \.*\** *\([A-Za-z]*\).*/\1 \2/p' "$out/ctest.log")
 
-# --- 2. guest test kernels and bad configs under Keel in Bochs ---------------
-echo "== guest tests under Keel in Bochs"
-good=() bad=()
-while IFS='|' read -r name _; do
-  [[ -z "$name" || "$name" == \#* ]] || good+=("$build/guests/$name.cfg")
-done < tests/guests/scenarios.txt
-for f in tests/configs/bad-*.cfg; do bad+=("$f"); done
-# Interleave: each bad config is followed by a good VM that must still run.
-cfgs=()
-for i in "${!good[@]}"; do
-  cfgs+=("${good[$i]}")
-  [ -n "${bad[$i]:-}" ] && cfgs+=("${bad[$i]}")
-done
-tools/mkiso.sh -o "$out/tests.iso" -k "$build/keel.elf" -d "$build/guests" "${cfgs[@]}" \
-  >/dev/null 2>"$out/mkiso.log" || { result 1 "build test ISO" "see $out/mkiso.log"; }
-# Multiboot test guests use no timers: a low ips only shortens BIOS and GRUB waits.
-KEEL_BOCHS_IPS=200000000 tools/run-bochs.sh "$out/tests.iso" "$out/serial.log" 900 \
-  > "$out/bochs.txt" 2>&1
-result $? "keel powers the machine off after the last VM" "$(cat "$out/bochs.txt")"
-tr -d '\r' < "$out/serial.log" > "$out/serial.txt"
+# --- 2. source checks ------------------------------------------------------------
+echo "== source checks"
+# Every source file opens with its license identifier (after a shebang).
+nospdx=()
+while IFS= read -r f; do
+  case $f in
+    *.c|*.h|*.ld|*.asm|*.sh|*.py|*CMakeLists.txt|.ci/run|tests/linux/init) ;;
+    *) continue ;;
+  esac
+  first=$(head -n1 "$f")
+  [[ $first == '#!'* ]] && first=$(sed -n 2p "$f")
+  [[ $first =~ ^(/\*|\;|#)\ SPDX-License-Identifier:\ BSD-2-Clause( \*/)?$ ]] || nospdx+=("$f")
+done < <(git ls-files 2>/dev/null || find . -path ./build -prune -o -type f -print | sed 's|^\./||')
+[ ${#nospdx[@]} -eq 0 ]
+result $? "every source file opens with SPDX-License-Identifier: BSD-2-Clause" "missing in: ${nospdx[*]:-}"
 
-check_scenarios() {  # FILE
+# Bochs runs go in the background, two at a time (each uses one host core),
+# and are checked in order once all have ended. Each run's directory gets
+# serial.log, bochs.txt (the runner's report) and bochs.rc (its status).
+bochs_jobs=${KEEL_TEST_JOBS:-2}
+start_bochs() {  # DIR ISO CPUS [VAR=VALUE...]: boot ISO in the background
+  local dir=$1 iso=$2 cpus=$3
+  shift 3
+  while [ "$(jobs -pr | wc -l)" -ge "$bochs_jobs" ]; do wait -n; done
+  ( env KEEL_BOCHS_IPS=200000000 "$@" tools/run-bochs.sh "$iso" "$dir/serial.log" 900 "$cpus" \
+      > "$dir/bochs.txt" 2>&1
+    echo $? > "$dir/bochs.rc" ) &
+}
+# How a run ended. Sets bochs_failed to Bochs's reason when the emulator
+# itself failed, so that every check of that run says so instead of
+# reporting a missing line; a timeout is Keel's failure and leaves the
+# checks to say what is missing.
+bochs_outcome() {  # DIR LABEL
+  local rc last
+  rc=$(cat "$1/bochs.rc" 2>/dev/null || echo 1)
+  last=$(tail -n1 "$1/bochs.txt" 2>/dev/null)
+  bochs_failed=
+  case $rc in
+    0) result 0 "$2" ;;
+    124) result 1 "$2" "$last" ;;
+    *) bochs_failed=${last#bochs: }; result 1 "$2" "Bochs failed: $bochs_failed" ;;
+  esac
+  tr -d '\r' < "$1/serial.log" > "$1/serial.txt" 2>/dev/null
+}
+
+check_scenarios() {  # DIR FILE: the expected end lines and output in DIR/serial.txt
+  local serial=$1/serial.txt
   while IFS='|' read -r name expected regex; do
     [[ -z "$name" || "$name" == \#* ]] && continue
-    lines=$(grep -aF "keel: vm $name ended: " "$out/serial.txt")
+    label="vm $name: $expected${regex:+ + /$regex/}"
+    if [ -n "$bochs_failed" ]; then
+      result 1 "$label" "Bochs failed: $bochs_failed"
+      continue
+    fi
+    lines=$(grep -aF "keel: vm $name ended: " "$serial")
     count=$(printf '%s' "$lines" | grep -c . || true)
     actual=${lines#*ended: }
     ok=1
@@ -61,51 +93,84 @@ check_scenarios() {  # FILE
     fi
     if [ $ok -eq 1 ] && [ -n "$regex" ]; then
       # Output carries "[name] " when several VMs share the console; alone, it does not.
-      if grep -qaF "[$name] " "$out/serial.txt"; then
-        grep -aF "[$name] " "$out/serial.txt"
+      if grep -qaF "[$name] " "$serial"; then
+        grep -aF "[$name] " "$serial"
       else
-        cat "$out/serial.txt"
+        cat "$serial"
       fi | grep -qaE -- "$regex" || { ok=0; actual="serial output lacks /$regex/"; }
     fi
-    label="vm $name: $expected${regex:+ + /$regex/}"
     [ $ok -eq 1 ] && result 0 "$label" || result 1 "$label" "got: $actual"
-  done < "$1"
+  done < "$2"
 }
-check_scenarios tests/guests/scenarios.txt
-check_scenarios tests/configs/scenarios.txt
 
-# --- 3. unmodified Linux under Keel in Bochs ----------------------------------
-# Keel runs guests on the TSC rate it measures, so a low ips only makes
-# emulated waits (BIOS, UART line rate) cost fewer instructions.
-run_linux_group() {  # DIR CPUS KERNEL: boot DIR/*.cfg in one Bochs run with CPUS processors
+# --- 3. the runner itself ------------------------------------------------------
+# A Bochs that cannot start must make the runner fail with Bochs's own reason
+# (here: a CPU model Bochs does not know), never pass for a powered-off run.
+echo "== the Bochs runner"
+mkdir -p "$out/runner"
+KEEL_BOCHS_MODEL=no_such_cpu tools/run-bochs.sh "$build/keel-demo.iso" "$out/runner/serial.log" 60 \
+  > "$out/runner/bochs.txt" 2>&1
+rc=$?
+last=$(tail -n1 "$out/runner/bochs.txt")
+[ $rc -eq 127 ] && [[ "$last" == "bochs: cannot start: "*"cpu directive malformed"* ]]
+result $? "run-bochs.sh: a Bochs that cannot start fails with its reason" "rc=$rc, last line '$last'"
+
+# --- 4. start the Bochs runs ------------------------------------------------------
+echo "== guest tests, Linux guests and the demo under Keel in Bochs (${bochs_jobs} at a time)"
+# Guest test kernels and bad configs: one ISO, each bad config followed by a
+# good VM that must still run. Multiboot test guests use no timers: a low ips
+# only shortens BIOS and GRUB waits.
+good=() bad=()
+while IFS='|' read -r name _; do
+  [[ -z "$name" || "$name" == \#* ]] || good+=("$build/guests/$name.cfg")
+done < tests/guests/scenarios.txt
+for f in tests/configs/bad-*.cfg; do bad+=("$f"); done
+cfgs=()
+for i in "${!good[@]}"; do
+  cfgs+=("${good[$i]}")
+  [ -n "${bad[$i]:-}" ] && cfgs+=("${bad[$i]}")
+done
+guests=$out/guests
+mkdir -p "$guests"
+tools/mkiso.sh -o "$guests/tests.iso" -k "$build/keel.elf" -d "$build/guests" "${cfgs[@]}" \
+  >/dev/null 2>"$guests/mkiso.log" || result 1 "build test ISO" "see $guests/mkiso.log"
+start_bochs "$guests" "$guests/tests.iso" 1
+
+# Unmodified Linux: each group is one Bochs run of DIR/*.cfg with the files
+# its configs name. Keel runs guests on the TSC rate it measures, so a low ips
+# only makes emulated waits (BIOS, UART line rate) cost fewer instructions.
+start_linux_group() {  # DIR CPUS KERNEL INITRD [VAR=VALUE...]
   local dir=$1 cpus=$2 group=$out/linux-$(basename "$1")
-  mkdir -p "$group"
-  cp "$3" "$linux_files/bzImage"
-  tools/mkiso.sh -o "$group/linux.iso" -k "$build/keel.elf" -d "$linux_files" "$dir"/*.cfg \
-    >/dev/null 2>"$group/mkiso.log"
-  KEEL_BOCHS_IPS=200000000 tools/run-bochs.sh "$group/linux.iso" "$group/serial.log" 900 "$cpus" \
-    > "$group/bochs.txt" 2>&1
-  result $? "Linux ($(basename "$dir"), $cpus CPU): keel powers off after the last VM" "$(cat "$group/bochs.txt")"
-  local saved=$out
-  out=$group
-  tr -d '\r' < "$group/serial.log" > "$group/serial.txt"
-  check_scenarios "$dir/scenarios.txt"
-  out=$saved
+  shift 2
+  mkdir -p "$group/files"
+  cp "$1" "$group/files/bzImage"
+  cp "$2" "$group/files/initrd.img"
+  shift 2
+  tools/mkiso.sh -o "$group/linux.iso" -k "$build/keel.elf" -d "$group/files" "$dir"/*.cfg \
+    >/dev/null 2>"$group/mkiso.log" || result 1 "build $group/linux.iso" "see $group/mkiso.log"
+  start_bochs "$group" "$group/linux.iso" "$cpus" "$@"
 }
+check_linux_group() {  # DIR CPUS
+  local group=$out/linux-$(basename "$1")
+  bochs_outcome "$group" "Linux ($(basename "$1"), $2 CPU): keel powers off after the last VM"
+  check_scenarios "$group" "$1/scenarios.txt"
+}
+
 # The PV disk group: an ext4 filesystem made here is MBR partition 1 of
 # Bochs's second ATA disk (/dev/hdb to Keel; the writable guest gets
 # /dev/hdb1, the read-only one the whole disk) and, copied, a RAM disk
 # module. The guests check a file on it; afterwards the file the writable
 # guest wrote must be in the partition of the host-side image.
 PART_START=2048 PART_SECTORS=32768
-run_xen_group() {  # KERNEL
-  local group=$out/linux-xen sbin=/usr/sbin:/sbin
-  local img=$group/disk.img part=$group/part.img
-  mkdir -p "$group/content"
-  head -c 262144 /dev/urandom > "$group/content/data.bin"
-  (cd "$group/content" && md5sum data.bin > data.md5)
-  PATH=$PATH:$sbin mke2fs -q -t ext4 -d "$group/content" -F "$part" $((PART_SECTORS / 2))k >/dev/null
-  cp "$part" "$linux_files/xenblk.img"
+sbin=/usr/sbin:/sbin
+xen=$out/linux-xen
+start_xen_group() {  # KERNEL INITRD
+  local img=$xen/disk.img part=$xen/part.img
+  mkdir -p "$xen/content" "$xen/files"
+  head -c 262144 /dev/urandom > "$xen/content/data.bin"
+  (cd "$xen/content" && md5sum data.bin > data.md5)
+  PATH=$PATH:$sbin mke2fs -q -t ext4 -d "$xen/content" -F "$part" $((PART_SECTORS / 2))k >/dev/null
+  cp "$part" "$xen/files/xenblk.img"
   # MBR: one Linux partition (type 0x83) at LBA 2048, 32768 sectors; CHS fields
   # say "use LBA"; signature 0x55AA.
   truncate -s $(( (PART_START + PART_SECTORS) * 512 )) "$img"
@@ -113,32 +178,36 @@ run_xen_group() {  # KERNEL
   printf '\x00\xfe\xff\xff\x83\xfe\xff\xff\x00\x08\x00\x00\x00\x80\x00\x00' |
     dd of="$img" bs=1 seek=446 conv=notrunc status=none
   printf '\x55\xaa' | dd of="$img" bs=1 seek=510 conv=notrunc status=none
-  KEEL_BOCHS_DISK=$img run_linux_group tests/linux/xen 2 "$1"
+  start_linux_group tests/linux/xen 2 "$1" "$2" KEEL_BOCHS_DISK="$img"
+}
+check_xen_group() {
+  local img=$xen/disk.img part=$xen/part.img vm what
+  check_linux_group tests/linux/xen 2
   dd if="$img" of="$part" bs=512 skip=$PART_START count=$PART_SECTORS status=none
-  local vm what
   for vm in "linux-xen-ro:/dev/hdb, $((PART_START + PART_SECTORS)) sectors, read-only" \
             "linux-xen-rw:/dev/hdb1, $PART_SECTORS sectors, read-write" \
             "linux-xen-ramdisk:/boot/xenblk.img, 32768 sectors, read-write"; do
     what="keel: vm ${vm%%:*}: xvda: connected: ${vm#*:}"
-    grep -qaF "$what" "$group/serial.txt"
-    result $? "PV disk: Keel logs '$what'"
+    grep -qaF "$what" "$xen/serial.txt"
+    result $? "PV disk: Keel logs '$what'" "${bochs_failed:+Bochs failed: $bochs_failed}"
   done
   # linux-xen-restart reboots once: two lives, in this order.
   local restart
   restart=$(grep -aE '^keel: vm linux-xen-restart (ended|restarting)|^\[linux-xen-restart\] keel-test: (first|second) boot' \
-            "$group/serial.txt" | sed 's/: written by the first boot$/: marker/' | tr '\n' '|')
+            "$xen/serial.txt" | sed 's/: written by the first boot$/: marker/' | tr '\n' '|')
   [ "$restart" = "[linux-xen-restart] keel-test: first boot: marker written, rebooting|keel: vm linux-xen-restart ended: reboot|keel: vm linux-xen-restart restarting (restart)|[linux-xen-restart] keel-test: second boot found: marker|keel: vm linux-xen-restart ended: poweroff|" ]
-  result $? "PV disk: on_reboot = \"restart\" rebuilds the Xen domain; the second boot reads what the first wrote" "got: $restart"
+  result $? "PV disk: on_reboot = \"restart\" rebuilds the Xen domain; the second boot reads what the first wrote" \
+    "${bochs_failed:+Bochs failed: $bochs_failed; }got: $restart"
   local line sum got
-  line=$(grep -a '^\[linux-xen-rw\] keel-test: wrote new.bin md5=' "$group/serial.txt")
+  line=$(grep -a '^\[linux-xen-rw\] keel-test: wrote new.bin md5=' "$xen/serial.txt")
   sum=${line##*md5=}
-  got=$(PATH=$PATH:$sbin debugfs -R "dump /new.bin $group/new.bin" "$part" >/dev/null 2>&1 &&
-        md5sum < "$group/new.bin" | cut -d' ' -f1)
+  got=$(PATH=$PATH:$sbin debugfs -R "dump /new.bin $xen/new.bin" "$part" >/dev/null 2>&1 &&
+        md5sum < "$xen/new.bin" | cut -d' ' -f1)
   [ -n "$sum" ] && [ "$sum" = "$got" ]
   result $? "PV disk: the file the guest wrote and synced is in the host-side image" \
-    "guest md5 '${sum}', image md5 '${got}'"
-  PATH=$PATH:$sbin e2fsck -fn "$part" > "$group/e2fsck.log" 2>&1
-  result $? "PV disk: the image's ext4 is clean after the guests (e2fsck -fn)" "see $group/e2fsck.log"
+    "${bochs_failed:+Bochs failed: $bochs_failed; }guest md5 '${sum}', image md5 '${got}'"
+  PATH=$PATH:$sbin e2fsck -fn "$part" > "$xen/e2fsck.log" 2>&1
+  result $? "PV disk: the image's ext4 is clean after the guests (e2fsck -fn)" "see $xen/e2fsck.log"
 }
 
 # The Debian kernel's initramfs also carries the modules its PV disk test
@@ -153,18 +222,47 @@ debian_initramfs() {  # MODULES_DIR: prints the initramfs path
   tools/initramfs.sh --modules "$trim"
 }
 
-echo "== Linux guests under Keel in Bochs"
-linux_files=$out/linux-files
-mkdir -p "$linux_files"
+linux_ok=0 debian_ok=0
 if kernel=$(tools/linux-kernel.sh) && initrd=$(tools/initramfs.sh); then
-  cp "$initrd" "$linux_files/initrd.img"
-  run_linux_group tests/linux/vms 1 "$kernel"
-  run_linux_group tests/linux/smp 2 "$kernel"
-  run_xen_group "$kernel"
+  linux_ok=1
+  # The README's demo, as a user at a terminal meets it (tools/run.sh on a pty);
+  # started once the kernel is cached, which tools/run.sh also asks for.
+  mkdir -p "$out/demo"
+  while [ "$(jobs -pr | wc -l)" -ge "$bochs_jobs" ]; do wait -n; done
+  ( KEEL_TIMEOUT=900 python3 tools/demo-session.py --timeout 1200 --log "$out/demo/session.log" \
+      > "$out/demo/session.txt" 2>&1
+    echo $? > "$out/demo/rc" ) &
+  start_linux_group tests/linux/vms 1 "$kernel" "$initrd"
+  start_linux_group tests/linux/smp 2 "$kernel" "$initrd"
+  start_xen_group "$kernel" "$initrd"
   if debian=$(tools/linux-kernel.sh --debian) && debmods=$(tools/linux-kernel.sh --debian-modules) &&
-     initrd=$(debian_initramfs "$debmods"); then
-    cp "$initrd" "$linux_files/initrd.img"
-    run_linux_group tests/linux/debian 1 "$debian"
+     debinitrd=$(debian_initramfs "$debmods"); then
+    debian_ok=1
+    mkdir -p "$out/linux-debian/files"  # its PV disk test reads the Xen group's disk
+    cp "$xen/files/xenblk.img" "$out/linux-debian/files/"
+    start_linux_group tests/linux/debian 1 "$debian" "$debinitrd"
+  fi
+fi
+wait
+
+# --- 5. what the runs show -------------------------------------------------------
+echo "== guest tests under Keel in Bochs"
+bochs_outcome "$guests" "keel powers the machine off after the last VM"
+check_scenarios "$guests" tests/guests/scenarios.txt
+check_scenarios "$guests" tests/configs/scenarios.txt
+
+echo "== the README's demo (tools/run.sh on a terminal)"
+[ "$(cat "$out/demo/rc" 2>/dev/null)" = 0 ]
+result $? "tools/run.sh reaches the guest's shell; uname, the PV disk's note, poweroff" \
+  "$(tail -n2 "$out/demo/session.txt" | tr '\n' ' ')"
+
+echo "== Linux guests under Keel in Bochs"
+if [ $linux_ok -eq 1 ]; then
+  check_linux_group tests/linux/vms 1
+  check_linux_group tests/linux/smp 2
+  check_xen_group
+  if [ $debian_ok -eq 1 ]; then
+    check_linux_group tests/linux/debian 1
   else
     result 1 "unpack Debian's stock kernel" "tools/linux-kernel.sh --debian failed"
   fi
@@ -172,7 +270,7 @@ else
   result 1 "build the Linux guest kernel and initramfs" "tools/linux-kernel.sh / tools/initramfs.sh failed"
 fi
 
-# --- 4. no VT-x: QEMU TCG must show the refusal line and power off by itself --
+# --- 6. no VT-x: QEMU TCG must show the refusal line and power off by itself --
 echo "== VT-x refusal under QEMU TCG"
 timeout -s KILL 120 qemu-system-x86_64 -machine accel=tcg -m 256 -display none -no-reboot -nic none \
   -cdrom "$build/keel-demo.iso" -serial "file:$out/qemu-serial.log" -monitor none \
