@@ -15,5 +15,6 @@ work=$build/bench
 mkdir -p "$work"
 sed "s/^cmdline *=.*/cmdline = \"n=$n\"/" "$build/guests/bench.cfg" > "$work/bench.cfg"
 tools/mkiso.sh -o "$work/bench.iso" -k "$build/keel.elf" -d "$build/guests" "$work/bench.cfg" >/dev/null
-KEEL_BOCHS_IPS=200000000 tools/run-bochs.sh "$work/bench.iso" "$work/serial.log" 600 || exit 1
+# The runner's last line says how Bochs ended; without a power-off there are no figures.
+KEEL_BOCHS_IPS=200000000 tools/run-bochs.sh "$work/bench.iso" "$work/serial.log" 600 || exit
 tr -d '\r' < "$work/serial.log" | grep -aE '^(bench:|keel: vm bench|keel:   )'
