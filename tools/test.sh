@@ -46,10 +46,11 @@ result $? "every source file opens with SPDX-License-Identifier: BSD-2-Clause" "
 # and are checked in order once all have ended. Each run's directory gets
 # serial.log, bochs.txt (the runner's report) and bochs.rc (its status).
 bochs_jobs=${KEEL_TEST_JOBS:-2}
+wait_for_slot() { while [ "$(jobs -pr | wc -l)" -ge "$bochs_jobs" ]; do wait -n; done; }
 start_bochs() {  # DIR ISO CPUS [VAR=VALUE...]: boot ISO in the background
   local dir=$1 iso=$2 cpus=$3
   shift 3
-  while [ "$(jobs -pr | wc -l)" -ge "$bochs_jobs" ]; do wait -n; done
+  wait_for_slot
   ( env KEEL_BOCHS_IPS=200000000 "$@" tools/run-bochs.sh "$iso" "$dir/serial.log" 900 "$cpus" \
       > "$dir/bochs.txt" 2>&1
     echo $? > "$dir/bochs.rc" ) &
@@ -118,8 +119,8 @@ result $? "run-bochs.sh: a Bochs that cannot start fails with its reason" "rc=$r
 # --- 4. start the Bochs runs ------------------------------------------------------
 echo "== guest tests, Linux guests and the demo under Keel in Bochs (${bochs_jobs} at a time)"
 # Guest test kernels and bad configs: one ISO, each bad config followed by a
-# good VM that must still run. Multiboot test guests use no timers: a low ips
-# only shortens BIOS and GRUB waits.
+# good VM that must still run. A low ips shortens the BIOS and GRUB waits;
+# the plat_* guests check rates against the PM timer, not against wall time.
 good=() bad=()
 while IFS='|' read -r name _; do
   [[ -z "$name" || "$name" == \#* ]] || good+=("$build/guests/$name.cfg")
@@ -228,7 +229,7 @@ if kernel=$(tools/linux-kernel.sh) && initrd=$(tools/initramfs.sh); then
   # The README's demo, as a user at a terminal meets it (tools/run.sh on a pty);
   # started once the kernel is cached, which tools/run.sh also asks for.
   mkdir -p "$out/demo"
-  while [ "$(jobs -pr | wc -l)" -ge "$bochs_jobs" ]; do wait -n; done
+  wait_for_slot
   ( KEEL_TIMEOUT=900 python3 tools/demo-session.py --timeout 1200 --log "$out/demo/session.log" \
       > "$out/demo/session.txt" 2>&1
     echo $? > "$out/demo/rc" ) &
