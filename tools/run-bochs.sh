@@ -16,7 +16,8 @@
 #
 # The configuration depends on nothing of the host's desktop: dummy sound
 # drivers (Bochs's ALSA driver aborts Bochs where there is no sound card),
-# the `term` display on no terminal, no parallel port, no network, no USB.
+# the `term` display drawing into a file with TERM=xterm, no parallel port,
+# no network, no USB.
 #
 # KEEL_BOCHS_DISK=PATH attaches a raw (flat) disk image as ata0-slave, which
 # Keel names /dev/hdb (the CD-ROM is ata0-master). Bochs 2.7 refuses a size
@@ -82,7 +83,9 @@ fi
 echo c > "$work/cont"
 
 # timeout makes itself a process group leader: its PID names Bochs's group.
-(cd "$work" && exec timeout -s KILL "$timeout_s" bochs -q "${unlock[@]}" -f bochsrc -rc cont \
+# Bochs's term display draws into $work/out, never on the user's terminal: it
+# gets a terminal type every Debian has (ncurses-base), whatever TERM says.
+(cd "$work" && TERM=xterm exec timeout -s KILL "$timeout_s" bochs -q "${unlock[@]}" -f bochsrc -rc cont \
   </dev/null >"$work/out" 2>&1) &
 group=$!
 stop() { kill -KILL -- "-$group" 2>/dev/null; wait "$group" 2>/dev/null; echo "bochs: stopped by signal"; exit 130; }

@@ -121,6 +121,18 @@ rc=$?
 last=$(tail -n1 "$out/runner/bochs.txt")
 [ $rc -eq 127 ] && [[ "$last" == "bochs: cannot start: "*"cpu directive malformed"* ]]
 result $? "run-bochs.sh: a Bochs that cannot start fails with its reason" "rc=$rc, last line '$last'"
+# A Bochs that dies at start-up the way Debian's does when its ALSA driver
+# finds no sound card (a stand-in: the same messages, then SIGABRT).
+mkdir -p "$out/runner/bin"
+printf '#!/bin/sh\necho "ALSA lib pcm.c:2666:(snd_pcm_open_noupdate) Unknown PCM default"\necho "*** buffer overflow detected ***: terminated" >&2\nkill -ABRT $$\n' \
+  > "$out/runner/bin/bochs"
+chmod +x "$out/runner/bin/bochs"
+PATH=$out/runner/bin:$PATH tools/run-bochs.sh "$build/keel-demo.iso" "$out/runner/serial.log" 60 \
+  > "$out/runner/abort.txt" 2>&1
+rc=$?
+last=$(tail -n1 "$out/runner/abort.txt")
+[ $rc -eq 127 ] && [ "$last" = "bochs: cannot start: exited with status 134 (SIGABRT: *** buffer overflow detected ***: terminated)" ]
+result $? "run-bochs.sh: a Bochs that aborts at start-up fails with its reason" "rc=$rc, last line '$last'"
 
 # --- 4. start the Bochs runs ------------------------------------------------------
 echo "== guest tests, Linux guests and the demo under Keel in Bochs (${bochs_jobs} at a time)"
