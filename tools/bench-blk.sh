@@ -13,20 +13,18 @@
 # instructions (guest + Keel) from the guest's own dd timing, whose clock is
 # the TSC (instructions, at the rate Keel measured and gave the guest).
 set -uo pipefail
-cd "$(dirname "$0")/.."
-tools/build.sh >/dev/null || exit 1
-build=${KEEL_BUILD:-$PWD/build}
+. "$(dirname "$0")/lib.sh"
+cd "$keel_root" || exit 1
+keel_build >/dev/null
 store=${1:-ata}
 case $store in
   ata) target=/dev/hdb ;;
   ramdisk) target=/boot/bench.img ;;
-  *) echo "usage: $0 [ata|ramdisk]" >&2; exit 2 ;;
+  *) usage ;;
 esac
 work=$build/bench-blk-$store
 rm -rf "$work" && mkdir -p "$work/files"
-kernel=$(tools/linux-kernel.sh) && initrd=$(tools/initramfs.sh) || exit 1
-cp "$kernel" "$work/files/bzImage"
-cp "$initrd" "$work/files/initrd.img"
+linux_guest_files "$work/files" || exit 1
 truncate -s 72M "$work/disk.img"
 [ "$store" = ramdisk ] && cp "$work/disk.img" "$work/files/bench.img"
 
@@ -47,9 +45,8 @@ done
 tools/mkiso.sh -o "$work/bench.iso" -k "$build/keel.elf" -d "$work/files" "${cfgs[@]}" >/dev/null || exit 1
 disk_env=()
 [ "$store" = ata ] && disk_env=(KEEL_BOCHS_DISK="$work/disk.img")
-env "${disk_env[@]}" KEEL_BOCHS_IPS=200000000 tools/run-bochs.sh "$work/bench.iso" "$work/serial.log" 1200 \
-  || exit  # the runner's last line says how Bochs ended
-tr -d '\r' < "$work/serial.log" > "$work/serial.txt"
+# Without a power-off there are no figures: the runner's last line says why.
+boot_in_bochs "$work/bench.iso" "$work" 1200 1 ${disk_env[@]+"${disk_env[@]}"} || { cat "$work/bochs.txt"; exit 1; }
 
 awk -v store="$store" -v target="$target" '
   /^keel: TSC runs at / { khz = $5 }

@@ -7,14 +7,17 @@
 #
 #   tools/bench.sh [N]        (default N=10000)
 set -uo pipefail
-cd "$(dirname "$0")/.."
-tools/build.sh || exit 1
-build=${KEEL_BUILD:-$PWD/build}
+. "$(dirname "$0")/lib.sh"
+cd "$keel_root" || exit 1
+keel_build
 n=${1:-10000}
 work=$build/bench
 mkdir -p "$work"
 sed "s/^cmdline *=.*/cmdline = \"n=$n\"/" "$build/guests/bench.cfg" > "$work/bench.cfg"
 tools/mkiso.sh -o "$work/bench.iso" -k "$build/keel.elf" -d "$build/guests" "$work/bench.cfg" >/dev/null
 # The runner's last line says how Bochs ended; without a power-off there are no figures.
-KEEL_BOCHS_IPS=200000000 tools/run-bochs.sh "$work/bench.iso" "$work/serial.log" 600 || exit
-tr -d '\r' < "$work/serial.log" | grep -aE '^(bench:|keel: vm bench|keel:   )'
+boot_in_bochs "$work/bench.iso" "$work" 600
+rc=$?
+grep -aE '^(bench:|keel: vm bench|keel:   )' "$work/serial.txt"
+cat "$work/bochs.txt"
+exit $rc

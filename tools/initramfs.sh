@@ -19,14 +19,11 @@
 # Installs busybox-static, cpio and gzip with apt-get when missing (needs root or sudo).
 set -euo pipefail
 
-here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-linux="$here/../tests/linux"
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+linux="$keel_root/tests/linux"
 cache=${KEEL_CACHE:-$HOME/.cache/keel}/initramfs
 busybox=/bin/busybox
 
-log() { echo "initramfs: $*" >&2; }
-die() { log "error: $*"; exit 1; }
-usage() { sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//' >&2; exit "${1:-2}"; }
 
 modules=
 extras=()
@@ -41,8 +38,6 @@ while [ $# -gt 0 ]; do
 done
 [ -z "$modules" ] || [ -d "$modules" ] || die "no such modules directory: $modules"
 for d in ${extras[@]+"${extras[@]}"}; do [ -d "$d" ] || die "no such directory: $d"; done
-
-apt_install() { "$here/setup.sh" "$@"; }   # installs only what is missing
 
 bbver=$(dpkg-query -W -f='${Version}' busybox-static 2>/dev/null || true)
 if [ -z "$bbver" ] || ! command -v cpio >/dev/null || ! command -v gzip >/dev/null; then

@@ -28,15 +28,10 @@ set -euo pipefail
 # Bump when the build recipe below changes in a way that changes the bzImage.
 RECIPE=1
 
-here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-fragment="$here/../tests/linux/keel.config"
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+fragment="$keel_root/tests/linux/keel.config"
 cache=${KEEL_CACHE:-$HOME/.cache/keel}/linux
 jobs=${KEEL_JOBS:-$(nproc)}
-
-log() { echo "linux-kernel: $*" >&2; }
-die() { log "error: $*"; exit 1; }
-
-apt_install() { "$here/setup.sh" "$@"; }   # installs only what is missing
 
 # --debian / --debian-modules ------------------------------------------------------------
 debian_resolve() {  # prints "PACKAGE VERSION" of the kernel linux-image-amd64 depends on
@@ -104,7 +99,7 @@ case ${1:-} in
   --debian) debian_kernel kernel; exit 0 ;;
   --debian-modules) debian_kernel modules; exit 0 ;;
   "") ;;
-  -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//' >&2; exit 0 ;;
+  -h|--help) usage 0 ;;
   *) die "unknown argument: $1 (try --help)" ;;
 esac
 

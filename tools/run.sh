@@ -10,18 +10,16 @@
 # In Bochs, COM1 is bridged to this terminal through a pty (socat); Ctrl-]
 # leaves early. Without a terminal (a pipe), the console is only shown.
 set -uo pipefail
-cd "$(dirname "$0")/.."
-tools/build.sh || exit 1
-build=${KEEL_BUILD:-$PWD/build}
+. "$(dirname "$0")/lib.sh"
+cd "$keel_root" || exit 1
+keel_build
 cfgs=("$@")
 [ ${#cfgs[@]} -eq 0 ] && cfgs=(demo/linux.cfg)
 
 files=$build/demo-files
 mkdir -p "$files"
-echo "run: preparing the Linux guest (the first run builds a kernel: a few minutes)" >&2
-kernel=$(tools/linux-kernel.sh) && initrd=$(tools/initramfs.sh) || exit 1
-cp "$kernel" "$files/bzImage"
-cp "$initrd" "$files/initrd.img"
+log "preparing the Linux guest (the first run builds a kernel: a few minutes)"
+linux_guest_files "$files" || exit 1
 cp "$build"/guests/*.elf "$build"/guests/*.bin "$files/" 2>/dev/null
 # The demo's PV disk (a RAM disk module): a small ext4 with a note on it.
 if [ ! -f "$files/demo-disk.img" ]; then
@@ -38,10 +36,10 @@ iso=$build/keel-run.iso
 tools/mkiso.sh -o "$iso" -k "$build/keel.elf" -d "$files" "${cfgs[@]}" >/dev/null || exit 1
 
 if tools/kvm-vmx.sh; then
-  echo "run: QEMU/KVM with nested VT-x" >&2
+  log "QEMU/KVM with nested VT-x"
   exec tools/run-qemu.sh "$iso"
 fi
-echo "run: no nested VT-x here; booting in Bochs (emulated VT-x)" >&2
+log "no nested VT-x here; booting in Bochs (emulated VT-x)"
 serial=$build/run-serial.log
 if [ -t 0 ] && [ -t 1 ]; then
   # socat bridges this terminal to COM1's pty; Bochs runs beside it. Both are

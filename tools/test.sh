@@ -6,10 +6,9 @@
 # demo on a terminal, the fuzz targets for a bounded time, and the VT-x
 # refusal under QEMU TCG. Ends with "N passed, M failed".
 set -uo pipefail
-cd "$(dirname "$0")/.."
-root=$PWD
-tools/build.sh || exit 1
-build=${KEEL_BUILD:-$PWD/build}
+. "$(dirname "$0")/lib.sh"
+cd "$keel_root" || exit 1
+keel_build
 
 out=$build/test-results
 rm -rf "$out" && mkdir -p "$out"
@@ -57,8 +56,7 @@ start_bochs() {  # DIR ISO CPUS [VAR=VALUE...]: boot ISO in the background
   local dir=$1 iso=$2 cpus=$3
   shift 3
   wait_for_slot
-  ( env KEEL_BOCHS_IPS=200000000 "$@" tools/run-bochs.sh "$iso" "$dir/serial.log" 900 "$cpus" \
-      > "$dir/bochs.txt" 2>&1
+  ( boot_in_bochs "$iso" "$dir" 900 "$cpus" "$@"
     echo $? > "$dir/bochs.rc" ) &
 }
 # How a run ended. Sets bochs_failed to Bochs's reason when the emulator
@@ -75,7 +73,6 @@ bochs_outcome() {  # DIR LABEL
     124) result 1 "$2" "$last" ;;
     *) bochs_failed=${last#bochs: }; result 1 "$2" "Bochs failed: $bochs_failed" ;;
   esac
-  tr -d '\r' < "$1/serial.log" > "$1/serial.txt" 2>/dev/null
 }
 
 check_scenarios() {  # DIR FILE: the expected end lines and output in DIR/serial.txt
