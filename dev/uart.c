@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* 16550 UART model (vCPU's CPU, at I/O exits). Register semantics from the
  * PC16550D datasheet; transmission is instantaneous, so THR is always empty. */
-#include "core/console.h"
+#include "host/console.h"
 #include "dev/uart.h"
-#include "dev/uart_regs.h"
+#include "hw/uart_16550.h"
 #include "vm/vm.h"
-#include "vmx/x86.h"
+#include "arch/x86/x86.h"
 
 void uart_reset(struct uart *u, const struct irq_line *irq)
 {

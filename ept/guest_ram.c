@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* Guest RAM from the page allocator, in extents (boot CPU, at VM creation). */
 #include <string.h>
-#include "core/palloc.h"
+#include "host/palloc.h"
 #include "ept/guest_ram.h"
 
 static int add_chunk(struct guest_mem *gm, uint64_t hpa, uint64_t len)

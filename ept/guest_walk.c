@@ -6,7 +6,7 @@
 #include "ept/guest_walk.h"
 
 /* Control-register and EFER bits this walker reads (private copies: the
- * hypervisor's vmx/x86.h is not usable from host tests). */
+ * hypervisor's arch/x86/x86.h is not usable from host tests). */
 #define GW_CR0_WP   (1ull << 16)
 #define GW_CR0_PG   (1ull << 31)
 #define GW_CR4_PSE  (1ull << 4)

@@ -3,7 +3,7 @@
 #include <stdint.h>
 #include <string.h>
 #include "lib/print.h"
-#include "core/console.h"
+#include "host/console.h"
 
 struct out {
     char *buf;

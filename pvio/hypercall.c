@@ -5,7 +5,7 @@
  * tables, and the sub-operations stock Linux needs. Everything else answers
  * -ENOSYS; a call from CPL > 0 answers -EPERM (Xen's hvm_hypercall). */
 #include <string.h>
-#include "dev/acpi_tables.h"
+#include "fw/acpi_tables.h"
 #include "ept/guest_walk.h"
 #include "pvio/xen.h"
 #include "pvio/xen_abi.h"

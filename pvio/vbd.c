@@ -8,7 +8,7 @@
  *   Frontend Closing/Closed -> backend disconnects, Closing/Closed; a
  *   frontend back at Initialising (driver reload, kexec) finds InitWait. */
 #include <string.h>
-#include "core/console.h"
+#include "host/console.h"
 #include "lib/print.h"
 #include "pvio/vbd.h"
 #include "pvio/xen.h"

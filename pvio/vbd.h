@@ -9,8 +9,8 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include "core/bootinfo.h"
-#include "core/host_ata.h"
+#include "host/bootinfo.h"
+#include "drivers/ata.h"
 #include "pvio/blk_ramdisk.h"
 #include "pvio/blkback.h"
 #include "vm/config.h"

@@ -5,7 +5,7 @@
  * callback vector, or the platform device's INTx line). Boot CPU for
  * create/destroy; vCPUs' CPUs under the VM's lock otherwise. */
 #include <string.h>
-#include "core/palloc.h"
+#include "host/palloc.h"
 #include "lib/print.h"
 #include "pvio/vbd.h"
 #include "pvio/xen.h"

@@ -11,12 +11,12 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include "core/bootinfo.h"
+#include "host/bootinfo.h"
 #include "pvio/evtchn.h"
 #include "pvio/grant_table.h"
 #include "pvio/xen_platform.h"
 #include "vm/config.h"
-#include "vmx/x86.h"
+#include "arch/x86/x86.h"
 
 struct vm;
 struct vcpu;

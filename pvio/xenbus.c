@@ -3,7 +3,7 @@
  * the guest's xenstore and the nodes it expects, the xenstore ring served
  * on the store event channel, and a virtual block device per disk. */
 #include <string.h>
-#include "core/palloc.h"
+#include "host/palloc.h"
 #include "lib/print.h"
 #include "pvio/vbd.h"
 #include "pvio/xen.h"

@@ -7,7 +7,7 @@
 #define KEEL_PVIO_XENBUS_H
 
 #include <stddef.h>
-#include "core/bootinfo.h"
+#include "host/bootinfo.h"
 
 struct xen_domain;
 

@@ -3,7 +3,7 @@
  * hypervisor bit set and Keel's signature at 0x40000000 (SDM Vol. 2A CPUID).
  * Runs on the vCPU's CPU at a CPUID exit. */
 #include <string.h>
-#include "core/tsc.h"
+#include "host/tsc.h"
 #include "vcpu/cpuid.h"
 #include "pvio/xen.h"
 #include "vm/platform.h"

@@ -5,7 +5,7 @@
 
 #include <stdint.h>
 #include "vcpu/vcpu.h"
-#include "vmx/x86.h"
+#include "arch/x86/x86.h"
 
 #define CPUID_KEEL_BASE       0x40000000u
 #define CPUID_KEEL_SIGNATURE  "KeelKeelKeel"

@@ -3,10 +3,10 @@
  * XSTATE_BV = 0 loads the init state of every requested component
  * (SDM Vol. 1 13.8.1). Keel itself never uses these registers. */
 #include <stdint.h>
-#include "core/percpu.h"
+#include "arch/x86/percpu.h"
 #include "vcpu/fpu.h"
 #include "vmx/vmx_cpu.h"
-#include "vmx/x86.h"
+#include "arch/x86/x86.h"
 
 #define XSAVE_AREA_MAX 4096
 

@@ -39,7 +39,7 @@
  * everywhere else (F2/F3 select other instructions in the 0F map, or are
  * reserved).  F0 (LOCK) is refused: on every instruction above it is #UD.
  *
- * Register numbers follow the SDM (0 = RAX .. 15 = R15, as vcpu/guest_regs.h).
+ * Register numbers follow the SDM (0 = RAX .. 15 = R15, as arch/x86/guest_regs.h).
  * For AH/CH/DH/BH (an 8-bit operand, register field 4-7, no REX prefix)
  * `reg` is the GPR that holds the byte (0-3: RAX, RCX, RDX, RBX) and
  * high_byte_reg is set, so gpr[reg] is always the register touched; reg == 4

@@ -7,10 +7,10 @@
 #include "vcpu/msr.h"
 #include "pvio/xen.h"
 #include "vm/platform.h"
-#include "vmx/msr_index.h"
+#include "arch/x86/msr_index.h"
 #include "vmx/vmx_cpu.h"
 #include "vmx/vmx_defs.h"
-#include "vmx/x86.h"
+#include "arch/x86/x86.h"
 
 enum msr_kind {
     MSR_IN_VMCS,        /* lives in the VMCS guest-state area */

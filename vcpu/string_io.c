@@ -7,7 +7,7 @@
 #include "vcpu/string_io.h"
 #include "vm/vm.h"
 #include "vmx/vmx_cpu.h"
-#include "vmx/x86.h"
+#include "arch/x86/x86.h"
 
 /* Elements handled per exit; the rest re-executes the instruction, so one
  * long REP cannot hold the CPU for an unbounded time. */

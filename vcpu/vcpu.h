@@ -8,7 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "vcpu/exit_stats.h"
-#include "vcpu/guest_regs.h"
+#include "arch/x86/guest_regs.h"
 
 struct vm;
 struct pcpu;

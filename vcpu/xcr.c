@@ -3,7 +3,7 @@
  * Vol. 2D XSETBV. The value takes effect at the next VM entry. */
 #include "vcpu/xcr.h"
 #include "vmx/vmx_cpu.h"
-#include "vmx/x86.h"
+#include "arch/x86/x86.h"
 
 #define XCR0_X87    (1ull << 0)
 #define XCR0_SSE    (1ull << 1)

@@ -5,16 +5,16 @@
  * lines, and routes APIC messages. ISA IRQ n drives PIC input n and IOAPIC
  * pin n, except IRQ 0, which reaches IOAPIC pin 2 (the MADT's override). */
 #include <string.h>
-#include "core/host_rtc.h"
-#include "core/tsc.h"
-#include "dev/acpi_tables.h"
+#include "drivers/rtc.h"
+#include "host/tsc.h"
+#include "fw/acpi_tables.h"
 #include "dev/uart.h"
 #include "pvio/xen.h"
 #include "vm/platform.h"
 #include "vm/vm.h"
-#include "vmx/msr_index.h"
+#include "arch/x86/msr_index.h"
 #include "vmx/vmx_cpu.h"
-#include "vmx/x86.h"
+#include "arch/x86/x86.h"
 
 #define PENDING_PIC        256      /* token: the PIC's INTR, vector known at INTA */
 #define PENDING_XEN        XEN_CALLBACK_TOKEN   /* token | vector: Xen's callback vector */

@@ -2,9 +2,9 @@
 /* VM life cycle (boot CPU): config module -> guest RAM, EPT, loaded kernel,
  * vCPU -> run -> one end line, exit table, resources freed -> on_* action. */
 #include <string.h>
-#include "core/console.h"
-#include "core/palloc.h"
-#include "core/smp.h"
+#include "host/console.h"
+#include "host/palloc.h"
+#include "host/smp.h"
 #include "ept/guest_ram.h"
 #include "lib/print.h"
 #include "pvio/xen.h"
@@ -15,7 +15,7 @@
 #include "vm/vm.h"
 #include "vmx/vmcs.h"
 #include "vmx/vmx_cpu.h"
-#include "vmx/x86.h"
+#include "arch/x86/x86.h"
 
 #define MULTIBOOT_BOOT_MAGIC 0x2badb002u
 

@@ -5,8 +5,8 @@
 #define KEEL_VM_VM_H
 
 #include <stdbool.h>
-#include "core/spinlock.h"
-#include "core/bootinfo.h"
+#include "arch/x86/spinlock.h"
+#include "host/bootinfo.h"
 #include "dev/uart.h"
 #include "ept/ept.h"
 #include "ept/guest_mem.h"

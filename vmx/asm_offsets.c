@@ -2,8 +2,8 @@
 /* Build-time generator of struct offsets for NASM (compiled with -S only; the
  * build extracts the "->NAME value" markers into asm_offsets.inc). */
 #include <stddef.h>
-#include "core/percpu.h"
-#include "vcpu/guest_regs.h"
+#include "arch/x86/percpu.h"
+#include "arch/x86/guest_regs.h"
 
 #define DEFINE(name, value) __asm__ volatile("\n.ascii \"->" #name " %c0\"" ::"i"(value))
 #define GPR(r) DEFINE(GR_##r, offsetof(struct guest_regs, gpr[GPR_##r]))

@@ -5,12 +5,12 @@
 #include "ept/guest_mem.h"
 #include "vm/vm.h"
 #include "vmx/exit.h"
-#include "vmx/msr_index.h"
+#include "arch/x86/msr_index.h"
 #include "vmx/vmcs.h"
 #include "vmx/vmcs_fields.h"
 #include "vmx/vmx_defs.h"
 #include "vmx/vmx_insn.h"
-#include "vmx/x86.h"
+#include "arch/x86/x86.h"
 
 #define CR0_RESERVED_HIGH 0xffffffff00000000ull
 

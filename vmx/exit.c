@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* VM-exit dispatch: a static table indexed by basic exit reason turns raw VMX
  * exits into calls on neutral vCPU, policy and device code. Root mode. */
-#include "core/host_apic.h"
-#include "core/legacy_pic.h"
+#include "host/apic.h"
+#include "drivers/legacy_pic.h"
 #include "dev/io_bus.h"
 #include "vcpu/cpuid.h"
 #include "vcpu/hypercall.h"
@@ -16,7 +16,7 @@
 #include "vmx/vmcs_fields.h"
 #include "vmx/vmx_defs.h"
 #include "vmx/vmx_insn.h"
-#include "vmx/x86.h"
+#include "arch/x86/x86.h"
 
 typedef void (*exit_handler)(struct vcpu *v);
 

@@ -5,9 +5,9 @@
  * CPU keeps for the guest (in the VMCS, or live because Keel never uses
  * them) and whose checks the CPU makes itself, so vcpu/msr.c's policy and
  * the hardware agree. Boot CPU, once. */
-#include "core/palloc.h"
+#include "host/palloc.h"
 #include "vmx/msr_bitmap.h"
-#include "vmx/msr_index.h"
+#include "arch/x86/msr_index.h"
 #include "vmx/vmx_cpu.h"
 #include "vmx/vmx_defs.h"
 

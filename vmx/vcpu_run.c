@@ -2,9 +2,9 @@
 /* The vCPU run loop and the vendor side of the neutral vCPU interface:
  * register access, instruction skipping, event injection. Root mode. */
 #include <stdarg.h>
-#include "core/host_apic.h"
-#include "core/percpu.h"
-#include "core/tsc.h"
+#include "host/apic.h"
+#include "arch/x86/percpu.h"
+#include "host/tsc.h"
 #include "lib/print.h"
 #include "pvio/xen.h"
 #include "vm/platform.h"
@@ -15,7 +15,7 @@
 #include "vmx/vmcs_fields.h"
 #include "vmx/vmx_defs.h"
 #include "vmx/vmx_insn.h"
-#include "vmx/x86.h"
+#include "arch/x86/x86.h"
 
 uint64_t vmx_gpr_read(struct vcpu *v, unsigned gpr)
 {

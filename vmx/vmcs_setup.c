@@ -3,18 +3,18 @@
  * state of a Multiboot guest (SDM Vol. 3C ch. 25, 27.2-27.3). Root mode. */
 #include <stdbool.h>
 #include <string.h>
-#include "core/palloc.h"
+#include "host/palloc.h"
 #include "vcpu/vcpu.h"
 #include "vm/platform.h"
 #include "vm/vm.h"
-#include "vmx/cpu_tables.h"
-#include "vmx/msr_index.h"
+#include "host/cpu_tables.h"
+#include "arch/x86/msr_index.h"
 #include "vmx/vmcs.h"
 #include "vmx/vmcs_fields.h"
 #include "vmx/vmx_cpu.h"
 #include "vmx/vmx_defs.h"
 #include "vmx/vmx_insn.h"
-#include "vmx/x86.h"
+#include "arch/x86/x86.h"
 
 #define PAT_POWER_ON_DEFAULT 0x0007040600070406ull   /* SDM Vol. 3A 12.12.4 */
 #define DR7_INIT             0x400ull

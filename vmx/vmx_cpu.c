@@ -3,15 +3,15 @@
  * selection, CR0/CR4 fixed bits and VMXON (SDM Vol. 3C 24.6-24.8). */
 #include <stdbool.h>
 #include <string.h>
-#include "core/palloc.h"
-#include "core/percpu.h"
+#include "host/palloc.h"
+#include "arch/x86/percpu.h"
 #include "lib/print.h"
 #include "vmx/msr_bitmap.h"
-#include "vmx/msr_index.h"
+#include "arch/x86/msr_index.h"
 #include "vmx/vmx_cpu.h"
 #include "vmx/vmx_defs.h"
 #include "vmx/vmx_insn.h"
-#include "vmx/x86.h"
+#include "arch/x86/x86.h"
 
 #define CPUID1_ECX_VMX     (1u << 5)
 #define CPUID1_ECX_XSAVE   (1u << 26)

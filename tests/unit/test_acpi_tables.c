@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* Host CMocka tests for the ACPI table builder and AML encoder (dev/acpi_tables.c). */
+/* Host CMocka tests for the ACPI table builder and AML encoder (fw/acpi_tables.c). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dev/acpi_tables.h"
+#include "fw/acpi_tables.h"
 
 /* ------------------------------------------------------------ helpers */
 

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* Host CMocka tests for the host ATA driver (core/host_ata.c) against simulated
+/* Host CMocka tests for the host ATA driver (drivers/ata.c) against simulated
  * IDE channels: IDENTIFY, LBA28/LBA48 PIO, write cache and flush, errors,
  * a device stuck BSY, ATAPI and absent devices, and /dev/hdXN names. */
 #include <stdarg.h>
@@ -13,8 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/ata_regs.h"
-#include "core/host_ata.h"
+#include "hw/ata.h"
+#include "drivers/ata.h"
 
 /* ---- stand-ins for Keel services the driver uses --------------------------- */
 

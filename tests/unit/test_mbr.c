@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* Host CMocka tests for MBR partition table parsing (core/mbr.c). */
+/* Host CMocka tests for MBR partition table parsing (block/mbr.c). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -8,7 +8,7 @@
 
 #include <string.h>
 
-#include "core/mbr.h"
+#include "block/mbr.h"
 
 static uint8_t sector[MBR_SECTOR_SIZE];
 

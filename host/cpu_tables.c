@@ -2,11 +2,11 @@
 /* GDT with a 64-bit TSS, and an IDT whose exception handlers report and halt
  * (boot CPU, once). Descriptor formats: SDM Vol. 3A 3.4.5, 6.14.1, 8.2.3. */
 #include <string.h>
-#include "core/host_apic.h"
-#include "core/percpu.h"
+#include "host/apic.h"
+#include "arch/x86/percpu.h"
 #include "lib/print.h"
-#include "vmx/cpu_tables.h"
-#include "vmx/x86.h"
+#include "host/cpu_tables.h"
+#include "arch/x86/x86.h"
 
 struct tss64 {
     uint32_t reserved0;

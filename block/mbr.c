@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* MBR partition table parsing (pure; unit-tested on the host). */
 #include <string.h>
-#include "core/mbr.h"
+#include "block/mbr.h"
 
 static uint32_t le32(const uint8_t *p)
 {

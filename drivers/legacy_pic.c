@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* Host i8259 handling (boot CPU). Ports and OCW formats: Intel 8259A datasheet. */
-#include "core/legacy_pic.h"
-#include "vmx/x86.h"
+#include "drivers/legacy_pic.h"
+#include "arch/x86/x86.h"
 
 #define PIC_MASTER_CMD  0x20
 #define PIC_MASTER_DATA 0x21

@@ -3,7 +3,7 @@
 #ifndef KEEL_VMX_PAGING_H
 #define KEEL_VMX_PAGING_H
 
-#include "core/bootinfo.h"
+#include "host/bootinfo.h"
 
 /* Build and load the final host page tables; returns 0 or -1 when out of memory. */
 int host_paging_init(const struct boot_info *bi);

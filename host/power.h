@@ -3,7 +3,7 @@
 #ifndef KEEL_CORE_POWER_H
 #define KEEL_CORE_POWER_H
 
-#include "core/bootinfo.h"
+#include "host/bootinfo.h"
 
 /* ACPI S5 where the firmware describes it, then Bochs's shutdown port;
  * halts if both fail. */

@@ -5,7 +5,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "dev/acpi_tables.h"
+#include "fw/acpi_tables.h"
 
 #define OEM_ID          "KEEL  "
 #define OEM_TABLE_ID    "KEELVM  "

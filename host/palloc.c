@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* Physical page allocator over the Multiboot2 memory map (boot CPU only). */
 #include <string.h>
-#include "core/palloc.h"
+#include "host/palloc.h"
 
 #define NR_FRAMES (PALLOC_MAX_PHYS >> PAGE_SHIFT)
 

@@ -6,7 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include "core/spinlock.h"
+#include "arch/x86/spinlock.h"
 #include "pvio/blk_store.h"
 
 /* How the driver reaches the channels: port I/O and a clock. Keel's own uses

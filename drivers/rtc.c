@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* Host MC146818 read (boot CPU, once, interrupts off): wait for the update
  * cycle to pass, read BCD or binary fields, convert to Unix time. */
-#include "core/host_rtc.h"
-#include "core/tsc.h"
+#include "drivers/rtc.h"
+#include "host/tsc.h"
 #include "dev/rtc.h"
 #include "lib/print.h"
-#include "vmx/x86.h"
+#include "arch/x86/x86.h"
 
 #define CMOS_INDEX 0x70
 #define CMOS_DATA  0x71

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* Per-CPU areas (each CPU sets up its own, once, at bring-up). */
-#include "core/percpu.h"
-#include "vmx/msr_index.h"
-#include "vmx/x86.h"
+#include "arch/x86/percpu.h"
+#include "arch/x86/msr_index.h"
+#include "arch/x86/x86.h"
 
 struct pcpu pcpus[MAX_PCPUS];
 volatile unsigned nr_pcpus = 1;

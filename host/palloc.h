@@ -6,7 +6,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include "core/bootinfo.h"
+#include "host/bootinfo.h"
 
 #define PAGE_SIZE       ((uint64_t)4096)
 #define PAGE_SHIFT      12

@@ -3,9 +3,9 @@
  * nothing better is known (boot CPU, once). The emulated platforms Keel runs
  * on keep the PIT in step with emulated time, so this is also what ties
  * Keel's device timers to the rate the guest's TSC really advances. */
-#include "core/tsc.h"
+#include "host/tsc.h"
 #include "lib/print.h"
-#include "vmx/x86.h"
+#include "arch/x86/x86.h"
 
 #define PIT_HZ          1193182u
 #define PIT_CH2         0x42

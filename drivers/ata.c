@@ -2,12 +2,12 @@
 /* Host ATA disk driver: legacy IDE channels, PIO with nIEN set, every wait
  * bounded by the clock; any CPU, one command per channel at a time. */
 #include <string.h>
-#include "core/ata_regs.h"
-#include "core/host_ata.h"
-#include "core/mbr.h"
-#include "core/tsc.h"
+#include "hw/ata.h"
+#include "drivers/ata.h"
+#include "block/mbr.h"
+#include "host/tsc.h"
 #include "lib/print.h"
-#include "vmx/x86.h"
+#include "arch/x86/x86.h"
 
 #define FAULTS_LOGGED_MAX 8     /* per disk: a dying disk must not flood COM1 */
 

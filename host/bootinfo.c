@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* Multiboot2 information parser (boot CPU, once, before the allocator exists). */
 #include <string.h>
-#include "core/bootinfo.h"
+#include "host/bootinfo.h"
 
 /* Multiboot2 specification 2.0, section 3.6: tag types Keel reads. */
 #define MB2_TAG_END        0

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* COM1 console driver: polled 16550 at 115200 8N1 (boot CPU, interrupts off). */
 #include <stdint.h>
-#include "core/console.h"
-#include "dev/uart_regs.h"
-#include "vmx/x86.h"
+#include "host/console.h"
+#include "hw/uart_16550.h"
+#include "arch/x86/x86.h"
 
 #define COM1_BASE 0x3f8
 

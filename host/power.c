@@ -4,10 +4,10 @@
  * 7.4.2), then the Bochs/QEMU legacy shutdown port. */
 #include <stdbool.h>
 #include <string.h>
-#include "core/host_acpi.h"
-#include "core/power.h"
+#include "host/acpi.h"
+#include "host/power.h"
 #include "lib/print.h"
-#include "vmx/x86.h"
+#include "arch/x86/x86.h"
 
 #define BOCHS_SHUTDOWN_PORT 0x8900
 #define PM1_SCI_EN          (1u << 0)

@@ -3,7 +3,7 @@
  * verified, lengths bounded (ACPI 6.4 5.2.5-5.2.8, MADT 5.2.12). */
 #include <stdbool.h>
 #include <string.h>
-#include "core/host_acpi.h"
+#include "host/acpi.h"
 
 #define ACPI_MAX_TABLE   (1u << 20)     /* sanity bound on firmware lengths */
 #define MADT_LAPIC       0

@@ -3,7 +3,7 @@
 #ifndef KEEL_CORE_SMP_H
 #define KEEL_CORE_SMP_H
 
-#include "core/percpu.h"
+#include "arch/x86/percpu.h"
 
 /* Start every application processor (INIT-SIPI-SIPI broadcast) when firmware
  * reports `expected` > 1 CPUs; returns when they are online or 100 ms have

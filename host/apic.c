@@ -2,10 +2,10 @@
 /* Host LAPIC driver (boot CPU): x2APIC MSRs or xAPIC MMIO, TSC-deadline mode
  * only (SDM Vol. 3A 11.4, 11.5.4.1, 11.12). Interrupts stay disabled except
  * inside host_sleep_until. */
-#include "core/host_apic.h"
+#include "host/apic.h"
 #include "lib/print.h"
-#include "vmx/msr_index.h"
-#include "vmx/x86.h"
+#include "arch/x86/msr_index.h"
+#include "arch/x86/x86.h"
 
 #define APIC_BASE_X2APIC_ENABLE (1ull << 10)
 #define APIC_BASE_ENABLE        (1ull << 11)

@@ -2,17 +2,17 @@
 /* AP bring-up and the AP idle loop (boot CPU starts them; each AP then runs
  * ap_main). INIT-SIPI-SIPI timing from SDM Vol. 3A 9.4.4.1. */
 #include <string.h>
-#include "core/host_apic.h"
-#include "core/percpu.h"
-#include "core/smp.h"
-#include "core/tsc.h"
+#include "host/apic.h"
+#include "arch/x86/percpu.h"
+#include "host/smp.h"
+#include "host/tsc.h"
 #include "lib/print.h"
 #include "vm/vm.h"
-#include "vmx/cpu_tables.h"
-#include "vmx/paging.h"
+#include "host/cpu_tables.h"
+#include "host/paging.h"
 #include "vmx/vmcs.h"
 #include "vmx/vmx_cpu.h"
-#include "vmx/x86.h"
+#include "arch/x86/x86.h"
 
 #define AP_TRAMPOLINE  0x8000
 

@@ -3,9 +3,9 @@
  * Keel's text is read-only and executable; all other memory is non-executable
  * (SDM Vol. 3A 4.5, 4-level paging; PTE bits Table 4-19). */
 #include <string.h>
-#include "core/palloc.h"
-#include "vmx/paging.h"
-#include "vmx/x86.h"
+#include "host/palloc.h"
+#include "host/paging.h"
+#include "arch/x86/x86.h"
 
 #define PTE_P    (1ull << 0)
 #define PTE_W    (1ull << 1)
