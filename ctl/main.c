@@ -79,7 +79,8 @@ void keel_main(uint32_t magic, uint64_t info)
         machine_power_off(&boot_info);
     }
     this_pcpu()->apic_id = host_apic_id();
-    smp_start_aps(host_acpi_cpu_count(boot_info.rsdp));
+    static const struct smp_ap_hooks ap_hooks = { .enable = vmx_cpu_enable, .run = vm_run_ap_vcpu };
+    smp_start_aps(host_acpi_cpu_count(boot_info.rsdp), &ap_hooks);
 
     unsigned nr_vms = 0;
     for (unsigned i = 0; i < boot_info.nr_modules; i++)

@@ -2,6 +2,7 @@
 /* COM1 console driver: polled 16550 at 115200 8N1 (boot CPU, interrupts off). */
 #include <stdint.h>
 #include "host/console.h"
+#include "lib/print.h"
 #include "hw/uart_16550.h"
 #include "arch/x86/x86.h"
 
@@ -12,6 +13,7 @@ static bool console_enabled;
 void console_init(bool enabled)
 {
     console_enabled = enabled;
+    print_set_sink(console_write);
     if (!enabled)
         return;
     outb(COM1_BASE + UART_IER, 0);

@@ -7,11 +7,8 @@
 #include "host/smp.h"
 #include "host/tsc.h"
 #include "lib/print.h"
-#include "vm/vm.h"
 #include "host/cpu_tables.h"
 #include "host/paging.h"
-#include "vmx/vmcs.h"
-#include "vmx/vmx_cpu.h"
 #include "arch/x86/x86.h"
 
 #define AP_TRAMPOLINE  0x8000
@@ -19,6 +16,7 @@
 extern char ap_trampoline[], ap_trampoline_end[];
 uint8_t ap_stacks[MAX_PCPUS][AP_STACK_SIZE] __attribute__((aligned(16)));
 static volatile unsigned aps_online;
+static const struct smp_ap_hooks *ap_hooks;
 
 static void delay_us(uint64_t us)
 {
@@ -35,7 +33,7 @@ void ap_main(unsigned index)
     cpu_tables_init(index);
     write_cr3(host_cr3);
     write_cr0(read_cr0() | CR0_WP);
-    if (vmx_cpu_enable(why, sizeof(why))) {
+    if (ap_hooks->enable(why, sizeof(why))) {
         printk("keel: cpu %u: %s\n", index, why);
         halt_forever();
     }
@@ -50,13 +48,14 @@ void ap_main(unsigned index)
             __asm__ volatile("sti; hlt; cli" ::: "memory");    /* smp_kick wakes us */
             continue;
         }
-        vm_run_ap_vcpu(v);
+        ap_hooks->run(v);
         cpu->assigned = NULL;
     }
 }
 
-void smp_start_aps(unsigned expected)
+void smp_start_aps(unsigned expected, const struct smp_ap_hooks *hooks)
 {
+    ap_hooks = hooks;
     if (expected <= 1) {
         printk("keel: 1 CPU online\n");
         return;

@@ -3,12 +3,23 @@
 #ifndef KEEL_CORE_SMP_H
 #define KEEL_CORE_SMP_H
 
+#include <stddef.h>
 #include "arch/x86/percpu.h"
+
+/* What an AP does once the host has set it up, filled in by the top
+ * (ctl/main.c), so the host never names the layers that run guests.
+ * enable: make this CPU ready to run guests (VMXON); non-zero with a reason
+ *         in `why` leaves the CPU halted.
+ * run:    run the work handed to this CPU (`pcpu.assigned`) until it ends. */
+struct smp_ap_hooks {
+    int (*enable)(char *why, size_t why_len);
+    void (*run)(struct vcpu *work);
+};
 
 /* Start every application processor (INIT-SIPI-SIPI broadcast) when firmware
  * reports `expected` > 1 CPUs; returns when they are online or 100 ms have
- * passed. Boot CPU, once. */
-void smp_start_aps(unsigned expected);
+ * passed. Boot CPU, once; `hooks` must outlive the APs. */
+void smp_start_aps(unsigned expected, const struct smp_ap_hooks *hooks);
 /* Wake a CPU waiting in Keel (it finds new work or a pending event). */
 void smp_kick(const struct pcpu *cpu);
 

@@ -3,7 +3,6 @@
 #include <stdint.h>
 #include <string.h>
 #include "lib/print.h"
-#include "host/console.h"
 
 struct out {
     char *buf;
@@ -130,12 +129,21 @@ int snprintf(char *buf, size_t size, const char *fmt, ...)
     return n;
 }
 
+static void (*print_sink)(const char *s, size_t n);
+
+void print_set_sink(void (*write)(const char *s, size_t n))
+{
+    print_sink = write;
+}
+
 void printk(const char *fmt, ...)
 {
+    if (!print_sink)
+        return;
     char line[256];
     va_list ap;
     va_start(ap, fmt);
     int n = vsnprintf(line, sizeof(line), fmt, ap);
     va_end(ap);
-    console_write(line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
+    print_sink(line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
 }

@@ -14,7 +14,12 @@ int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 int snprintf(char *buf, size_t size, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-/* Print to Keel's console (COM1). */
+/* Print to Keel's console: whatever sink the console registered (nothing
+ * before it did). A line longer than 255 bytes is cut. */
 void printk(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Where printk's lines go; the console driver (host/console.c) sets it, so
+ * this floor never names the floor above. */
+void print_set_sink(void (*write)(const char *s, size_t n));
 
 #endif
