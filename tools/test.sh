@@ -286,7 +286,21 @@ else
   result 1 "build the Linux guest kernel and initramfs" "tools/linux-kernel.sh / tools/initramfs.sh failed"
 fi
 
-# --- 6. no VT-x: QEMU TCG must show the refusal line and power off by itself --
+# --- 6. the guest-facing parsers under libFuzzer, for a bounded time ------------
+# Once the Bochs runs have ended, so each target has a core (the long runs
+# and their figures: docs/testing.md, "Fuzzing").
+echo "== fuzzing (${KEEL_FUZZ_SECONDS:-60} s per target)"
+tools/fuzz.sh --seconds "${KEEL_FUZZ_SECONDS:-60}" > "$out/fuzz.txt" 2>&1
+fuzz_lines=0
+while IFS= read -r line; do
+  fuzz_lines=$((fuzz_lines + 1))
+  name=${line#fuzz: }; name=${name%%:*}
+  [[ $line == "fuzz: $name: ok: "* ]]
+  result $? "fuzz: $name (ASan+UBSan, invariants)" "${line#fuzz: $name: }"
+done < <(grep -a '^fuzz: [a-z_]*: ' "$out/fuzz.txt")
+[ $fuzz_lines -gt 0 ] || result 1 "fuzz: build and run the targets" "see $out/fuzz.txt"
+
+# --- 7. no VT-x: QEMU TCG must show the refusal line and power off by itself --
 echo "== VT-x refusal under QEMU TCG"
 timeout -s KILL 120 qemu-system-x86_64 -machine accel=tcg -m 256 -display none -no-reboot -nic none \
   -cdrom "$build/keel-demo.iso" -serial "file:$out/qemu-serial.log" -monitor none \
