@@ -6,7 +6,6 @@
 
 %include "asm_offsets.inc"
 
-AP_TRAMPOLINE   equ 0x8000
 CR0_PE          equ 1
 CR0_PG          equ 1 << 31
 CR4_PAE         equ 1 << 5

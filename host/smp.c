@@ -11,8 +11,6 @@
 #include "host/paging.h"
 #include "arch/x86/x86.h"
 
-#define AP_TRAMPOLINE  0x8000
-
 extern char ap_trampoline[], ap_trampoline_end[];
 uint8_t ap_stacks[MAX_PCPUS][AP_STACK_SIZE] __attribute__((aligned(16)));
 static volatile unsigned aps_online;

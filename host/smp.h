@@ -6,6 +6,10 @@
 #include <stddef.h>
 #include "arch/x86/percpu.h"
 
+/* Where the APs' real-mode start-up code is copied (below 1 MiB, 4 KiB
+ * aligned: the SIPI vector is its page number). */
+#define AP_TRAMPOLINE 0x8000
+
 /* What an AP does once the host has set it up, filled in by the top
  * (ctl/main.c), so the host never names the layers that run guests.
  * enable: make this CPU ready to run guests (VMXON); non-zero with a reason

@@ -8,8 +8,6 @@
 
 %include "asm_offsets.inc"
 
-VMCS_HOST_RSP equ 0x6c14
-
 bits 64
 section .text
 global vmx_enter
