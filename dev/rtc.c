@@ -16,15 +16,7 @@
 #define CYC_NS_NUM      1953125u        /* ns per 64 cycles */
 #define CYC_NS_DEN      64u
 
-/* Internal day numbers count from 0000-03-01 of a calendar shifted by 400
- * years (one Gregorian era), so every day of years 0.. is non-negative. */
-#define SHIFT_YEARS     400u
-#define DAYS_PER_ERA    146097u         /* days in 400 Gregorian years */
-#define UNIX_DAY0       865565          /* internal day number of 1970-01-01 */
-#define SUNDAY_OFF      3u              /* (day + 3) % 7 == 0 on Sundays */
 #define MAX_EPOCH       253402300799ull /* 9999-12-31 23:59:59 */
-#define MIN_DAYS        (-719528)       /* 0000-01-01 */
-#define MAX_DAYS        365242500       /* about year 1000000 */
 #define NO_DAY          UINT64_MAX
 
 static uint64_t ns_to_cycles(uint64_t ns)
@@ -41,72 +33,10 @@ static uint64_t cycles_to_ns(uint64_t cyc)
     return q * CYC_NS_NUM + (rem * CYC_NS_NUM + CYC_NS_DEN - 1) / CYC_NS_DEN;
 }
 
-/* ---- calendar ---------------------------------------------------------- */
-
-static uint64_t day_number(uint32_t year, unsigned month, unsigned mday)
-{
-    uint64_t y = (uint64_t)year + SHIFT_YEARS, m = month;
-    if (m == 0) {
-        y -= 1;
-        m = 12;
-    } else if (m > 12) {
-        y += (m - 1) / 12;
-        m = (m - 1) % 12 + 1;
-    }
-    /* March-based year: March = 0 ... February = 11 of the year before. */
-    if (m <= 2) {
-        y -= 1;
-        m += 9;
-    } else {
-        m -= 3;
-    }
-    uint64_t doy = (153 * m + 2) / 5;          /* days before month m */
-    /* y >= 399 here, so the sum is far above the 1 a zero mday takes off. */
-    return y * 365 + y / 4 - y / 100 + y / 400 + doy + mday - 1;
-}
-
-static void civil_from_day(uint64_t dn, uint32_t *year, unsigned *month, unsigned *mday)
-{
-    uint64_t era = dn / DAYS_PER_ERA, doe = dn % DAYS_PER_ERA;
-    /* Centuries of 36524 days, the 4th with the era's extra leap day. */
-    uint64_t cent = doe / 36524;
-    if (cent > 3)
-        cent = 3;
-    uint64_t doc = doe - cent * 36524;
-    /* Four-year groups of 1461 days (the last one of a century may be short). */
-    uint64_t quad = doc / 1461, doq = doc - quad * 1461;
-    /* Years of 365 days; the 4th March-based year holds 29 February. */
-    uint64_t yq = doq / 365;
-    if (yq > 3)
-        yq = 3;
-    uint64_t doy = doq - yq * 365;
-    uint64_t y = era * 400 + cent * 100 + quad * 4 + yq;
-    uint64_t mp = (5 * doy + 2) / 153;
-    unsigned m = (unsigned)(mp < 10 ? mp + 3 : mp - 9);
-    *mday = (unsigned)(doy - (153 * mp + 2) / 5 + 1);
-    *month = m;
-    y += (m <= 2);
-    *year = y >= SHIFT_YEARS ? (uint32_t)(y - SHIFT_YEARS) : 0;
-}
-
-int64_t rtc_days_from_civil(uint32_t year, unsigned month, unsigned mday)
-{
-    return (int64_t)day_number(year, month, mday) - UNIX_DAY0;
-}
-
-void rtc_civil_from_days(int64_t days, uint32_t *year, unsigned *month, unsigned *mday)
-{
-    if (days < MIN_DAYS)
-        days = MIN_DAYS;
-    if (days > MAX_DAYS)
-        days = MAX_DAYS;
-    civil_from_day((uint64_t)(days + UNIX_DAY0), year, month, mday);
-}
-
 /* Clock value: internal day number * 86400 + second of the day. */
 static uint64_t tm_to_clock(const struct rtc_tm *tm)
 {
-    return day_number(tm->year, tm->mon, tm->mday) * SECS_PER_DAY +
+    return calendar_day_number(tm->year, tm->mon, tm->mday) * SECS_PER_DAY +
            (uint64_t)tm->hour * 3600 + (uint64_t)tm->min * 60 + tm->sec;
 }
 
@@ -126,7 +56,7 @@ static void clock_to_tm(uint64_t c, uint64_t dow_off, struct rtc_tm *tm)
 {
     uint64_t dn = c / SECS_PER_DAY;
     unsigned sod = (unsigned)(c % SECS_PER_DAY), m, d;
-    civil_from_day(dn, &tm->year, &m, &d);
+    calendar_civil_from_day(dn, &tm->year, &m, &d);
     tm->mon = (uint8_t)m;
     tm->mday = (uint8_t)d;
     tm->hour = (uint16_t)(sod / 3600);
@@ -244,7 +174,7 @@ static int dst_day(const struct clk *k, uint64_t dn)
         return DST_NONE;
     uint32_t y;
     unsigned m, d;
-    civil_from_day(dn, &y, &m, &d);
+    calendar_civil_from_day(dn, &y, &m, &d);
     if (m == 4 && d >= 24)
         return DST_SPRING;
     if (m == 10 && d >= 25 && k->fb_day != dn)
@@ -465,8 +395,8 @@ void rtc_init(struct rtc *r, uint64_t epoch_seconds_at_boot, uint64_t now_ns,
     memset(r, 0, sizeof(*r));
     if (epoch_seconds_at_boot > MAX_EPOCH)
         epoch_seconds_at_boot = MAX_EPOCH;
-    uint64_t dn = (uint64_t)UNIX_DAY0 + epoch_seconds_at_boot / SECS_PER_DAY;
-    clock_to_tm(dn * SECS_PER_DAY + epoch_seconds_at_boot % SECS_PER_DAY, SUNDAY_OFF, &r->tm);
+    uint64_t dn = (uint64_t)CALENDAR_UNIX_DAY0 + epoch_seconds_at_boot / SECS_PER_DAY;
+    clock_to_tm(dn * SECS_PER_DAY + epoch_seconds_at_boot % SECS_PER_DAY, CALENDAR_SUNDAY_OFF, &r->tm);
     r->reg_a = RTC_A_DV_32KHZ | 0x06;           /* 32.768 kHz, 1024 Hz periodic rate */
     r->reg_b = RTC_B_24H;                       /* 24-hour BCD, interrupts off */
     r->fallback_day = NO_DAY;

@@ -63,52 +63,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "dev/irq.h"
-
-#define RTC_PORT_INDEX      0x70
-#define RTC_PORT_DATA       0x71
-#define RTC_NMI_DISABLE     0x80
-#define RTC_CMOS_SIZE       128
-
-#define RTC_SECONDS         0x00
-#define RTC_SECONDS_ALARM   0x01
-#define RTC_MINUTES         0x02
-#define RTC_MINUTES_ALARM   0x03
-#define RTC_HOURS           0x04
-#define RTC_HOURS_ALARM     0x05
-#define RTC_DAY_OF_WEEK     0x06
-#define RTC_DAY_OF_MONTH    0x07
-#define RTC_MONTH           0x08
-#define RTC_YEAR            0x09
-#define RTC_REG_A           0x0A
-#define RTC_REG_B           0x0B
-#define RTC_REG_C           0x0C
-#define RTC_REG_D           0x0D
-#define RTC_CENTURY         0x32
-
-#define RTC_A_UIP           0x80
-#define RTC_A_DV_MASK       0x70
-#define RTC_A_DV_32KHZ      0x20    /* 010: normal time base */
-#define RTC_A_DV_RESET      0x60    /* 11x: divider held in reset */
-#define RTC_A_RS_MASK       0x0F
-
-#define RTC_B_SET           0x80
-#define RTC_B_PIE           0x40
-#define RTC_B_AIE           0x20
-#define RTC_B_UIE           0x10
-#define RTC_B_SQWE          0x08
-#define RTC_B_DM_BINARY     0x04
-#define RTC_B_24H           0x02
-#define RTC_B_DSE           0x01
-
-#define RTC_C_IRQF          0x80
-#define RTC_C_PF            0x40
-#define RTC_C_AF            0x20
-#define RTC_C_UF            0x10
-
-#define RTC_D_VRT           0x80
-
-#define RTC_HOUR_PM         0x80    /* hours bit 7 in 12-hour mode */
-#define RTC_ALARM_DONT_CARE 0xC0    /* alarm bytes 0xC0-0xFF match any value */
+#include "hw/mc146818.h"
+#include "lib/calendar.h"
 
 /* The clock registers, decoded to binary, 24-hour. */
 struct rtc_tm {
@@ -148,12 +104,5 @@ uint64_t rtc_next_event_ns(const struct rtc *r);
 void rtc_cmos_set(struct rtc *r, unsigned idx, uint8_t val);
 /* Bit 7 of the last port 0x70 write. */
 bool rtc_nmi_masked(const struct rtc *r);
-
-/* Proleptic Gregorian calendar <-> days since 1970-01-01, years 0..1000000
- * (outside, the result is clamped). month 1-12 and mday 1-31 when valid;
- * others are normalized (month 13 = January of the next year, day 0 = the
- * last day of the month before). */
-int64_t rtc_days_from_civil(uint32_t year, unsigned month, unsigned mday);
-void rtc_civil_from_days(int64_t days, uint32_t *year, unsigned *month, unsigned *mday);
 
 #endif

@@ -3,20 +3,19 @@
  * cycle to pass, read BCD or binary fields, convert to Unix time. */
 #include "drivers/rtc.h"
 #include "host/tsc.h"
-#include "dev/rtc.h"
+#include "hw/mc146818.h"
+#include "lib/calendar.h"
 #include "lib/print.h"
 #include "arch/x86/x86.h"
 
-#define CMOS_INDEX 0x70
-#define CMOS_DATA  0x71
-#define NMI_OFF    0x80     /* keep NMIs masked while Keel touches the index */
+#define NMI_OFF    RTC_NMI_DISABLE  /* keep NMIs masked while Keel touches the index */
 
 static uint64_t epoch_at_read, tsc_at_read;
 
 static uint8_t cmos(uint8_t reg)
 {
-    outb(CMOS_INDEX, NMI_OFF | reg);
-    return inb(CMOS_DATA);
+    outb(RTC_PORT_INDEX, NMI_OFF | reg);
+    return inb(RTC_PORT_DATA);
 }
 
 static unsigned field(uint8_t v, int bcd)
@@ -41,7 +40,7 @@ void host_rtc_read(void)
     unsigned day = field(cmos(0x07), bcd), mon = field(cmos(0x08), bcd);
     unsigned year = field(cmos(0x09), bcd), century = field(cmos(0x32), bcd);
     year += (century >= 19 && century <= 30) ? century * 100 : 2000;
-    int64_t days = rtc_days_from_civil(year, mon, day);
+    int64_t days = calendar_days_from_civil(year, mon, day);
     epoch_at_read = days < 0 ? 0 : (uint64_t)days * 86400 + hour * 3600 + min * 60 + sec;
     tsc_at_read = rdtsc();
     printk("keel: host RTC %04u-%02u-%02u %02u:%02u:%02u UTC\n", year, mon, day, hour, min, sec);

@@ -95,46 +95,46 @@ static unsigned month_days(uint32_t y, unsigned m)
 static void test_civil_known_dates(void **state)
 {
     (void)state;
-    assert_int_equal(rtc_days_from_civil(1970, 1, 1), 0);
-    assert_int_equal(rtc_days_from_civil(1969, 12, 31), -1);
-    assert_int_equal(rtc_days_from_civil(2023, 11, 14), 19675);
-    assert_int_equal(rtc_days_from_civil(2000, 3, 1), 11017);
-    assert_int_equal(rtc_days_from_civil(2024, 2, 29), 19782);
-    assert_int_equal(rtc_days_from_civil(1600, 2, 29), -135081);
-    assert_int_equal(rtc_days_from_civil(1900, 3, 1), -25508);
-    assert_int_equal(rtc_days_from_civil(1, 1, 1), -719162);
-    assert_int_equal(rtc_days_from_civil(0, 1, 1), -719528);
-    assert_int_equal(rtc_days_from_civil(9999, 12, 31), 2932896);
+    assert_int_equal(calendar_days_from_civil(1970, 1, 1), 0);
+    assert_int_equal(calendar_days_from_civil(1969, 12, 31), -1);
+    assert_int_equal(calendar_days_from_civil(2023, 11, 14), 19675);
+    assert_int_equal(calendar_days_from_civil(2000, 3, 1), 11017);
+    assert_int_equal(calendar_days_from_civil(2024, 2, 29), 19782);
+    assert_int_equal(calendar_days_from_civil(1600, 2, 29), -135081);
+    assert_int_equal(calendar_days_from_civil(1900, 3, 1), -25508);
+    assert_int_equal(calendar_days_from_civil(1, 1, 1), -719162);
+    assert_int_equal(calendar_days_from_civil(0, 1, 1), -719528);
+    assert_int_equal(calendar_days_from_civil(9999, 12, 31), 2932896);
 
     uint32_t y;
     unsigned m, d;
-    rtc_civil_from_days(19675, &y, &m, &d);
+    calendar_civil_from_days(19675, &y, &m, &d);
     assert_true(y == 2023 && m == 11 && d == 14);
-    rtc_civil_from_days(19782, &y, &m, &d);
+    calendar_civil_from_days(19782, &y, &m, &d);
     assert_true(y == 2024 && m == 2 && d == 29);
-    rtc_civil_from_days(-1, &y, &m, &d);
+    calendar_civil_from_days(-1, &y, &m, &d);
     assert_true(y == 1969 && m == 12 && d == 31);
     /* 2100 is not a leap year, 2000 is. */
-    rtc_civil_from_days(rtc_days_from_civil(2100, 2, 28) + 1, &y, &m, &d);
+    calendar_civil_from_days(calendar_days_from_civil(2100, 2, 28) + 1, &y, &m, &d);
     assert_true(y == 2100 && m == 3 && d == 1);
-    rtc_civil_from_days(rtc_days_from_civil(2000, 2, 28) + 1, &y, &m, &d);
+    calendar_civil_from_days(calendar_days_from_civil(2000, 2, 28) + 1, &y, &m, &d);
     assert_true(y == 2000 && m == 2 && d == 29);
     /* Clamped outside the domain. */
-    rtc_civil_from_days(INT64_MIN, &y, &m, &d);
+    calendar_civil_from_days(INT64_MIN, &y, &m, &d);
     assert_true(y == 0 && m == 1 && d == 1);
-    rtc_civil_from_days(INT64_MAX, &y, &m, &d);
+    calendar_civil_from_days(INT64_MAX, &y, &m, &d);
     assert_true(y > 999000 && m >= 1 && m <= 12 && d >= 1 && d <= 31);
 }
 
 static void test_civil_normalizes(void **state)
 {
     (void)state;
-    assert_int_equal(rtc_days_from_civil(2023, 13, 1), rtc_days_from_civil(2024, 1, 1));
-    assert_int_equal(rtc_days_from_civil(2023, 0, 1), rtc_days_from_civil(2022, 12, 1));
-    assert_int_equal(rtc_days_from_civil(2023, 3, 0), rtc_days_from_civil(2023, 2, 28));
-    assert_int_equal(rtc_days_from_civil(2023, 2, 31), rtc_days_from_civil(2023, 3, 3));
-    assert_int_equal(rtc_days_from_civil(2023, 25, 1), rtc_days_from_civil(2025, 1, 1));
-    assert_int_equal(rtc_days_from_civil(0, 0, 0), rtc_days_from_civil(0, 0, 1) - 1);
+    assert_int_equal(calendar_days_from_civil(2023, 13, 1), calendar_days_from_civil(2024, 1, 1));
+    assert_int_equal(calendar_days_from_civil(2023, 0, 1), calendar_days_from_civil(2022, 12, 1));
+    assert_int_equal(calendar_days_from_civil(2023, 3, 0), calendar_days_from_civil(2023, 2, 28));
+    assert_int_equal(calendar_days_from_civil(2023, 2, 31), calendar_days_from_civil(2023, 3, 3));
+    assert_int_equal(calendar_days_from_civil(2023, 25, 1), calendar_days_from_civil(2025, 1, 1));
+    assert_int_equal(calendar_days_from_civil(0, 0, 0), calendar_days_from_civil(0, 0, 1) - 1);
 }
 
 /* Every day from 0000-01-01 to 9999-12-31 and on: round trip, and each day
@@ -144,13 +144,13 @@ static void test_civil_round_trip_all_days(void **state)
     (void)state;
     uint32_t py;
     unsigned pm, pd;
-    int64_t first = rtc_days_from_civil(0, 1, 1);
-    rtc_civil_from_days(first, &py, &pm, &pd);
+    int64_t first = calendar_days_from_civil(0, 1, 1);
+    calendar_civil_from_days(first, &py, &pm, &pd);
     assert_true(py == 0 && pm == 1 && pd == 1);
     for (int64_t day = first + 1; day <= 2932896 + 800; day++) {
         uint32_t y;
         unsigned m, d;
-        rtc_civil_from_days(day, &y, &m, &d);
+        calendar_civil_from_days(day, &y, &m, &d);
         if (pd < month_days(py, pm)) {
             if (!(y == py && m == pm && d == pd + 1))
                 fail_msg("day %lld: %u-%u-%u after %u-%u-%u", (long long)day, y, m, d, py, pm, pd);
@@ -161,7 +161,7 @@ static void test_civil_round_trip_all_days(void **state)
             if (!(y == py + 1 && m == 1 && d == 1))
                 fail_msg("day %lld: %u-%u-%u after %u-%u-%u", (long long)day, y, m, d, py, pm, pd);
         }
-        if (rtc_days_from_civil(y, m, d) != day)
+        if (calendar_days_from_civil(y, m, d) != day)
             fail_msg("day %lld does not round trip", (long long)day);
         py = y;
         pm = m;
@@ -409,7 +409,7 @@ static void check_linux_read(uint64_t epoch, uint64_t start, bool busy_wait)
     /* Consistent: a value the clock had at some time during the sequence. */
     uint64_t secs_at_start = epoch + (start - T0) / NS;
     uint64_t secs_at_end = epoch + (l.t - T0) / NS;
-    int64_t days = rtc_days_from_civil(bcd(l.tm.cent) * 100 + bcd(l.tm.year), bcd(l.tm.mon),
+    int64_t days = calendar_days_from_civil(bcd(l.tm.cent) * 100 + bcd(l.tm.year), bcd(l.tm.mon),
                                        bcd(l.tm.mday));
     uint64_t got = (uint64_t)days * 86400 + bcd(l.tm.hour) * 3600u + bcd(l.tm.min) * 60u +
                    bcd(l.tm.sec);
@@ -794,7 +794,7 @@ static void test_daylight_saving(void **state)
     boot(1698544799, T0);
     wr(T0, RTC_REG_B, RTC_B_24H | RTC_B_DSE);
     expect_tm(read_all(T0 + 3601 * NS), 0x20, 0x23, 0x10, 0x29, 0x02, 0x00, 0x00, 1);
-    uint64_t year = (uint64_t)(rtc_days_from_civil(2024, 10, 29) - rtc_days_from_civil(2023, 10, 29));
+    uint64_t year = (uint64_t)(calendar_days_from_civil(2024, 10, 29) - calendar_days_from_civil(2023, 10, 29));
     /* Local clock: -1 h (Oct 2023) +1 h (Apr 2024) -1 h (Oct 2024). */
     expect_tm(read_all(T0 + year * 86400 * NS + NS), 0x20, 0x24, 0x10, 0x29, 0x01, 0x00, 0x00, 3);
 }
