@@ -75,37 +75,6 @@ bochs_outcome() {  # DIR LABEL
   esac
 }
 
-check_scenarios() {  # DIR FILE: the expected end lines and output in DIR/serial.txt
-  local serial=$1/serial.txt
-  while IFS='|' read -r name expected regex; do
-    [[ -z "$name" || "$name" == \#* ]] && continue
-    label="vm $name: $expected${regex:+ + /$regex/}"
-    if [ -n "$bochs_failed" ]; then
-      result 1 "$label" "Bochs failed: $bochs_failed"
-      continue
-    fi
-    lines=$(grep -aF "keel: vm $name ended: " "$serial")
-    count=$(printf '%s' "$lines" | grep -c . || true)
-    actual=${lines#*ended: }
-    ok=1
-    if [ "$count" -ne 1 ]; then
-      ok=0; actual="$count end lines"
-    elif [[ "$expected" == re:* ]]; then
-      [[ "$actual" =~ ${expected#re:} ]] || ok=0
-    else
-      [ "$actual" = "$expected" ] || ok=0
-    fi
-    if [ $ok -eq 1 ] && [ -n "$regex" ]; then
-      # Output carries "[name] " when several VMs share the console; alone, it does not.
-      if grep -qaF "[$name] " "$serial"; then
-        grep -aF "[$name] " "$serial"
-      else
-        cat "$serial"
-      fi | grep -qaE -- "$regex" || { ok=0; actual="serial output lacks /$regex/"; }
-    fi
-    [ $ok -eq 1 ] && result 0 "$label" || result 1 "$label" "got: $actual"
-  done < "$2"
-}
 
 # --- 3. the runner itself ------------------------------------------------------
 # A Bochs that cannot start must make the runner fail with Bochs's own reason
@@ -166,64 +135,23 @@ start_linux_group() {  # DIR CPUS KERNEL INITRD [VAR=VALUE...]
     >/dev/null 2>"$group/mkiso.log" || result 1 "build $group/linux.iso" "see $group/mkiso.log"
   start_bochs "$group" "$group/linux.iso" "$cpus" "$@"
 }
+. tests/scenarios.sh
 check_linux_group() {  # DIR CPUS
   local group=$out/linux-$(basename "$1")
   bochs_outcome "$group" "Linux ($(basename "$1"), $2 CPU): keel powers off after the last VM"
   check_scenarios "$group" "$1/scenarios.txt"
 }
 
-# The PV disk group: an ext4 filesystem made here is MBR partition 1 of
-# Bochs's second ATA disk (/dev/hdb to Keel; the writable guest gets
-# /dev/hdb1, the read-only one the whole disk) and, copied, a RAM disk
-# module. The guests check a file on it; afterwards the file the writable
-# guest wrote must be in the partition of the host-side image.
-PART_START=2048 PART_SECTORS=32768
-sbin=/usr/sbin:/sbin
+# The PV disk group's disk, made before and checked after its run.
+. tests/linux/xen/disk.sh
 xen=$out/linux-xen
 start_xen_group() {  # KERNEL INITRD
-  local img=$xen/disk.img part=$xen/part.img
-  mkdir -p "$xen/content" "$xen/files"
-  head -c 262144 /dev/urandom > "$xen/content/data.bin"
-  (cd "$xen/content" && md5sum data.bin > data.md5)
-  PATH=$PATH:$sbin mke2fs -q -t ext4 -d "$xen/content" -F "$part" $((PART_SECTORS / 2))k >/dev/null
-  cp "$part" "$xen/files/xenblk.img"
-  # MBR: one Linux partition (type 0x83) at LBA 2048, 32768 sectors; CHS fields
-  # say "use LBA"; signature 0x55AA.
-  truncate -s $(( (PART_START + PART_SECTORS) * 512 )) "$img"
-  dd if="$part" of="$img" bs=512 seek=$PART_START conv=notrunc status=none
-  printf '\x00\xfe\xff\xff\x83\xfe\xff\xff\x00\x08\x00\x00\x00\x80\x00\x00' |
-    dd of="$img" bs=1 seek=446 conv=notrunc status=none
-  printf '\x55\xaa' | dd of="$img" bs=1 seek=510 conv=notrunc status=none
-  start_linux_group tests/linux/xen 2 "$1" "$2" KEEL_BOCHS_DISK="$img"
+  xen_disk_make "$xen"
+  start_linux_group tests/linux/xen 2 "$1" "$2" KEEL_BOCHS_DISK="$xen/disk.img"
 }
 check_xen_group() {
-  local img=$xen/disk.img part=$xen/part.img vm what
   check_linux_group tests/linux/xen 2
-  dd if="$img" of="$part" bs=512 skip=$PART_START count=$PART_SECTORS status=none
-  for vm in "linux-xen-ro:/dev/hdb, $((PART_START + PART_SECTORS)) sectors, read-only" \
-            "linux-xen-rw:/dev/hdb1, $PART_SECTORS sectors, read-write" \
-            "linux-xen-ramdisk:/boot/xenblk.img, 32768 sectors, read-write"; do
-    what="keel: vm ${vm%%:*}: xvda: connected: ${vm#*:}"
-    grep -qaF "$what" "$xen/serial.txt"
-    result $? "PV disk: Keel logs '$what'" "${bochs_failed:+Bochs failed: $bochs_failed}"
-  done
-  # linux-xen-restart reboots once: two lives, in this order.
-  local restart
-  restart=$(grep -aE '^keel: vm linux-xen-restart (ended|restarting)|^\[linux-xen-restart\] keel-test: (first|second) boot' \
-            "$xen/serial.txt" | sed 's/: written by the first boot$/: marker/' | tr '\n' '|')
-  [ "$restart" = "[linux-xen-restart] keel-test: first boot: marker written, rebooting|keel: vm linux-xen-restart ended: reboot|keel: vm linux-xen-restart restarting (restart)|[linux-xen-restart] keel-test: second boot found: marker|keel: vm linux-xen-restart ended: poweroff|" ]
-  result $? "PV disk: on_reboot = \"restart\" rebuilds the Xen domain; the second boot reads what the first wrote" \
-    "${bochs_failed:+Bochs failed: $bochs_failed; }got: $restart"
-  local line sum got
-  line=$(grep -a '^\[linux-xen-rw\] keel-test: wrote new.bin md5=' "$xen/serial.txt")
-  sum=${line##*md5=}
-  got=$(PATH=$PATH:$sbin debugfs -R "dump /new.bin $xen/new.bin" "$part" >/dev/null 2>&1 &&
-        md5sum < "$xen/new.bin" | cut -d' ' -f1)
-  [ -n "$sum" ] && [ "$sum" = "$got" ]
-  result $? "PV disk: the file the guest wrote and synced is in the host-side image" \
-    "${bochs_failed:+Bochs failed: $bochs_failed; }guest md5 '${sum}', image md5 '${got}'"
-  PATH=$PATH:$sbin e2fsck -fn "$part" > "$xen/e2fsck.log" 2>&1
-  result $? "PV disk: the image's ext4 is clean after the guests (e2fsck -fn)" "see $xen/e2fsck.log"
+  xen_disk_check "$xen"
 }
 
 # The Debian kernel's initramfs also carries the modules its PV disk test
