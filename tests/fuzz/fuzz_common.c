@@ -112,3 +112,9 @@ int64_t fuzz_ram_find_change(const struct fuzz_ram *r, uint64_t from, uint64_t t
     }
     return -1;
 }
+
+uint64_t fuzz_ram_scan_end(const struct fuzz_ram *r)
+{
+    uint64_t end = r->gm.size + 0x10000;
+    return end < r->capacity ? end : r->capacity;
+}

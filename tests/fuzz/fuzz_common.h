@@ -48,9 +48,13 @@ void fuzz_ram_init(struct fuzz_ram *r, uint64_t capacity);
 /* RAM [0, size) as nr extents of equal page-multiple size (the last takes
  * the rest); size <= capacity. */
 void fuzz_ram_layout(struct fuzz_ram *r, uint64_t size, unsigned nr);
-/* Fills [0, capacity) with `byte`, and checks that [from, to) still holds it:
- * the index of the first other byte, or -1. */
+/* Fills [0, capacity) with `byte`. */
 void fuzz_ram_fill(struct fuzz_ram *r, uint8_t byte);
+/* Offset of the first byte in [from, to) that is not `byte`, or -1. */
 int64_t fuzz_ram_find_change(const struct fuzz_ram *r, uint64_t from, uint64_t to, uint8_t byte);
+/* Where scans for stray writes stop: guest RAM and 64 KiB past it (guest_mem
+ * cannot reach further, and scanning all of the buffer would cost most of
+ * each run). */
+uint64_t fuzz_ram_scan_end(const struct fuzz_ram *r);
 
 #endif

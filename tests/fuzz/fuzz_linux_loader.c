@@ -11,7 +11,7 @@
  * Input: the request (RAM size and extents, an e820 layout or raw entries,
  * initrd and command-line lengths, an RSDP), then the kernel image, which is
  * the tail of libFuzzer's buffer so that ASan sees any read past it. Guest RAM
- * (1-8 MiB) is filled with a poison byte. Checked:
+ * (1-4 MiB) is filled with a poison byte. Checked:
  *  - a refused load names a reason and leaves every byte of RAM as it was;
  *  - an accepted one returns the documented entry state (RIP = load + 0x200,
  *    RSI, CR3, GDT, selectors), copies the protected-mode kernel, initrd
@@ -28,7 +28,7 @@
 #define MIB 0x100000ull
 #define GIB 0x40000000ull
 #define POISON 0xCC
-#define RAM_MAX (8 * MIB)
+#define RAM_MAX (4 * MIB)
 #define GRANULE 1024u                   /* e820 boundaries here are 1 KiB-aligned */
 
 static struct fuzz_ram ram;
@@ -271,7 +271,7 @@ static void check_loaded(const struct linux_load_request *req, const struct linu
     }
     uint64_t at = 0;
     for (unsigned i = 0; i <= nw; i++) {
-        uint64_t end = i < nw ? w[i].start : ram.capacity;
+        uint64_t end = i < nw ? w[i].start : fuzz_ram_scan_end(&ram);
         if (end > at) {
             int64_t bad = fuzz_ram_find_change(&ram, at, end, POISON);
             FUZZ_CHECK(bad < 0, "byte %#llx written outside the loader's regions", (unsigned long long)bad);
@@ -291,12 +291,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (!ram.base) {
         fuzz_ram_init(&ram, RAM_MAX);
         fuzz_ram_fill(&ram, POISON);
+        for (size_t i = 0; i < sizeof cmdline; i++)     /* each run ends it with a NUL, then puts this back */
+            cmdline[i] = (char)('a' + i % 26);
         for (size_t i = 0; i < sizeof initrd; i++)
             initrd[i] = (uint8_t)(i * 13 + (i >> 12));
     }
     struct fuzz_input in = { data, size };
     uint8_t r = fin_u8(&in);
-    fuzz_ram_layout(&ram, (1 + r % 8) * MIB, 1 + (r >> 3) % 4);
+    fuzz_ram_layout(&ram, (1 + r % 4) * MIB, 1 + (r >> 2) % 4);
     struct linux_load_request req = { 0 };
     build_e820(&in, e820, &req.nr_e820);
     req.e820 = e820;
@@ -305,8 +307,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     req.initrd = req.initrd_len ? initrd : NULL;
     uint16_t c = fin_u16(&in);
     size_t cmdline_len = c & 0x8000 ? 0xFFF0 + (c & 0x1F) : c % 600;
-    for (size_t i = 0; i < cmdline_len; i++)
-        cmdline[i] = (char)('a' + i % 26);
     cmdline[cmdline_len] = '\0';
     req.cmdline = cmdline;
     req.acpi_rsdp_gpa = fin_u8(&in) & 1 ? 0xE0000 : 0;
@@ -321,8 +321,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         check_loaded(&req, &res);
     } else {
         FUZZ_CHECK(why && why[0], "refused without a reason");
-        int64_t bad = fuzz_ram_find_change(&ram, 0, ram.capacity, POISON);
+        int64_t bad = fuzz_ram_find_change(&ram, 0, fuzz_ram_scan_end(&ram), POISON);
         FUZZ_CHECK(bad < 0, "refused (%s) but wrote byte %#llx", why, (unsigned long long)bad);
     }
+    cmdline[cmdline_len] = (char)('a' + cmdline_len % 26);
     return 0;
 }

@@ -132,8 +132,8 @@ static void check_loaded(const struct multiboot_load_request *req, const struct 
                    "segment [%#llx, +%#llx) outside RAM", (unsigned long long)seg[i].start, (unsigned long long)seg[i].len);
         FUZZ_CHECK(!overlaps(seg[i], (struct region){ INFO_GPA, INFO_END - INFO_GPA }),
                    "segment at %#llx overlaps the information area", (unsigned long long)seg[i].start);
-        FUZZ_CHECK(file_len[i] <= seg[i].len && file_off[i] <= req->kernel_len &&
-                       file_len[i] <= req->kernel_len - file_off[i],
+        FUZZ_CHECK(file_len[i] <= seg[i].len &&
+                       (!file_len[i] || (file_off[i] <= req->kernel_len && file_len[i] <= req->kernel_len - file_off[i])),
                    "segment %u's file bytes [%#llx, +%#llx) beyond the image", i, (unsigned long long)file_off[i],
                    (unsigned long long)file_len[i]);
         if (seg[i].start + seg[i].len > kernel_end)
@@ -200,7 +200,7 @@ static void check_loaded(const struct multiboot_load_request *req, const struct 
     }
     uint64_t at = 0;
     for (unsigned i = 0; i <= nused; i++) {
-        uint64_t end = i < nused ? used[i].start : ram.capacity;
+        uint64_t end = i < nused ? used[i].start : fuzz_ram_scan_end(&ram);
         if (end > at) {
             int64_t bad = fuzz_ram_find_change(&ram, at, end, POISON);
             FUZZ_CHECK(bad < 0, "byte %#llx written outside the kernel, modules and information area",
@@ -221,6 +221,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (!ram.base) {
         fuzz_ram_init(&ram, RAM_MAX);
         fuzz_ram_fill(&ram, POISON);
+        for (size_t i = 0; i < sizeof cmdline; i++)     /* each run ends it with a NUL, then puts this back */
+            cmdline[i] = (char)('a' + i % 26);
         for (unsigned m = 0; m <= MULTIBOOT_LOADER_MODULES_MAX; m++) {
             for (size_t i = 0; i < sizeof module_data[m]; i++)
                 module_data[m][i] = (uint8_t)(m * 31 + i * 7);
@@ -243,8 +245,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     uint16_t c = fin_u16(&in);
     size_t cmdline_len = c & 0x8000 ? 0x96000 + (c & 0x1FFF) : c % 200;     /* or past the information area */
-    for (size_t i = 0; i < cmdline_len; i++)
-        cmdline[i] = (char)('a' + i % 26);
     cmdline[cmdline_len] = '\0';
     req.cmdline = mods & 0x80 ? NULL : cmdline;
     req.kernel = in.p;
@@ -257,8 +257,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         check_loaded(&req, &res);
     } else {
         FUZZ_CHECK(why && why[0], "refused without a reason");
-        int64_t bad = fuzz_ram_find_change(&ram, 0, ram.capacity, POISON);
+        int64_t bad = fuzz_ram_find_change(&ram, 0, fuzz_ram_scan_end(&ram), POISON);
         FUZZ_CHECK(bad < 0, "refused (%s) but wrote byte %#llx", why, (unsigned long long)bad);
     }
+    cmdline[cmdline_len] = (char)('a' + cmdline_len % 26);
     return 0;
 }

@@ -12,10 +12,12 @@
  * The input is a script of up to OPS_MAX operations (see the op_* functions
  * and LLVMFuzzerTestOneInput for the encoding): guest requests built from a path
  * dictionary (so that paths collide) and sent through the shared ring page,
- * raw frames, writes to the ring's indices and error field, bursts of large
- * writes and removals that push the arena to compaction, direct calls of
- * xenstore_handle_request with any bytes, connection resets, and Keel's own
- * xs_* calls and internal watches (whose callbacks write to the store too).
+ * one by one or many at once, raw frames, writes to the ring's indices and
+ * error field, bursts of requests (large writes and removals that push the
+ * arena to compaction, many nodes, many watches), direct calls of
+ * xenstore_handle_request with any bytes, a guest that stops reading,
+ * connection resets, and Keel's own xs_* calls and internal watches (whose
+ * callbacks write to the store too).
  * The store starts as vbd.c leaves it for one PV disk.
  *
  * After every operation:
@@ -38,7 +40,7 @@
 #define FRONT HOME "/device/vbd/51712"
 #define BACK "/local/domain/0/backend/vbd/5/51712"
 #define CB_DIR "/local/domain/0/cb"     /* what internal watch callbacks write */
-#define OPS_MAX 96
+#define OPS_MAX 64
 #define PENDING_MAX 512
 #define OUT_MAX (64 * 1024)
 
@@ -70,6 +72,7 @@ static struct {
     uint8_t in[2 * XS_MSG_MAX];     /* response bytes read, not yet parsed */
     size_t in_len;
     bool synced;                    /* both streams framed as we sent and read them */
+    bool stalled;                   /* the guest stops reading responses */
     struct expect pending[PENDING_MAX];
     unsigned head, count;
     uint32_t req_prod;              /* the guest's own producer index */
@@ -272,7 +275,7 @@ static bool guest_get(void)
     /* Unless the guest moved the indices itself, ours stay within a ring of its. */
     FUZZ_CHECK(!g.synced || ring_stopped() || avail <= XENSTORE_RING_SIZE, "rsp_prod %u is %u ahead of rsp_cons",
                ring->rsp_prod, avail);
-    if (!avail || avail > XENSTORE_RING_SIZE)
+    if (!avail || avail > XENSTORE_RING_SIZE || g.stalled)
         return false;
     if (!g.synced) {
         ring->rsp_cons = cons + avail;      /* read and ignored */
@@ -336,10 +339,18 @@ static bool guest_may_write(const struct xs_perms *p)
     return p->owner == GUEST || (have & XS_PERM_WRITE);
 }
 
+/* A word at a time (values reach 1 KiB, and every check hashes them all). */
 static uint64_t hash_bytes(uint64_t h, const void *data, size_t len)
 {
     const uint8_t *b = data;
-    for (size_t i = 0; i < len; i++)
+    size_t i = 0;
+    for (; i + 8 <= len; i += 8) {
+        uint64_t w;
+        memcpy(&w, b + i, sizeof w);
+        h = (h ^ w) * 0x9E3779B97F4A7C15ull;
+        h ^= h >> 29;
+    }
+    for (; i < len; i++)
         h = (h ^ b[i]) * 0x100000001B3ull;
     return h;
 }
@@ -364,22 +375,26 @@ struct tree {
     unsigned count;
 };
 
-/* Committed nodes by path: open addressing, twice the node table. */
+/* Committed nodes by path hash: open addressing, twice the node table. */
 #define SLOTS (2 * XS_NODES_MAX)
-static int slot_node[SLOTS];
+static struct {
+    uint64_t hash;
+    int node;       /* -1: empty */
+} slot[SLOTS];
 
 static const char *path_of(int i)
 {
     return (const char *)&xs->arena[xs->node[i].str_off];
 }
 
-static int *find_slot(const char *p, size_t len)
+/* The slot for a path (hash h), holding it or empty. */
+static unsigned find_slot(uint64_t h, const char *p, size_t len)
 {
-    unsigned s = (unsigned)hash_bytes(0xCBF29CE484222325ull, p, len) % SLOTS;
-    while (slot_node[s] >= 0 &&
-           !(xs->node[slot_node[s]].path_len == len && memcmp(path_of(slot_node[s]), p, len) == 0))
+    unsigned s = (unsigned)(h % SLOTS);
+    while (slot[s].node >= 0 && !(slot[s].hash == h && xs->node[slot[s].node].path_len == len &&
+                                  memcmp(path_of(slot[s].node), p, len) == 0))
         s = (s + 1) % SLOTS;
-    return &slot_node[s];
+    return s;
 }
 
 static int cmp_tree_node(const void *a, const void *b)
@@ -393,7 +408,8 @@ static void read_tree(struct tree *t)
     static int order[XS_NODES_MAX];
     static bool guarded[XS_NODES_MAX];
     unsigned n = 0;
-    memset(slot_node, 0xFF, sizeof slot_node);
+    for (unsigned i = 0; i < SLOTS; i++)
+        slot[i].node = -1;
     for (int i = 0; i < XS_NODES_MAX; i++) {
         if (xs->node[i].state == XS_NODE_LIVE)
             order[n++] = i;
@@ -403,28 +419,37 @@ static void read_tree(struct tree *t)
     for (unsigned k = 0; k < n; k++) {
         const struct xs_node *nd = &xs->node[order[k]];
         const char *p = path_of(order[k]);
-        size_t plen = nd->path_len;
+        /* FNV-1a goes byte by byte: the parent's hash is the state at its last byte. */
+        size_t plen = 0;
+        for (size_t i = 1; i < nd->path_len; i++) {
+            if (p[i] == '/')
+                plen = i;
+        }
+        plen = plen ? plen : 1;
+        uint64_t h = 0xCBF29CE484222325ull, h_parent = 0;
+        for (size_t i = 0; i < nd->path_len; i++) {
+            h = (h ^ (uint8_t)p[i]) * 0x100000001B3ull;
+            if (i + 1 == plen)
+                h_parent = h;
+        }
         bool parent_guarded = true;
         if (nd->path_len > 1) {
-            while (p[plen - 1] != '/')
-                plen--;
-            plen = plen > 1 ? plen - 1 : 1;
-            int parent = *find_slot(p, plen);
+            int parent = slot[find_slot(h_parent, p, plen)].node;
             parent_guarded = parent >= 0 && guarded[parent];
         }
-        *find_slot(p, nd->path_len) = order[k];
+        unsigned s = find_slot(h, p, nd->path_len);
+        slot[s].hash = h;
+        slot[s].node = order[k];
         guarded[order[k]] = parent_guarded && !guest_may_write(&nd->perms);
         if (nd->path_len >= sizeof CB_DIR - 1 && memcmp(p, CB_DIR, sizeof CB_DIR - 1) == 0)
             continue;
-        uint64_t h = hash_bytes(0xCBF29CE484222325ull, p, nd->path_len + nd->value_len);
-        h = hash_bytes(h, &nd->value_len, sizeof nd->value_len);
-        h = hash_bytes(h, &nd->perms.owner, sizeof nd->perms.owner);
-        h = hash_bytes(h, &nd->perms.extra_domid, sizeof nd->perms.extra_domid);
-        h = hash_bytes(h, &nd->perms.others, 1);
-        h = hash_bytes(h, &nd->perms.extra_perm, 1);
-        t->n[t->count++] = (struct tree_node){ hash_bytes(0xCBF29CE484222325ull, p, nd->path_len),
-                                               nd->path_len > 1 ? hash_bytes(0xCBF29CE484222325ull, p, plen) : 0, h,
-                                               guarded[order[k]] };
+        uint64_t c = hash_bytes(h, p + nd->path_len, nd->value_len);
+        c = hash_bytes(c, &nd->value_len, sizeof nd->value_len);
+        c = hash_bytes(c, &nd->perms.owner, sizeof nd->perms.owner);
+        c = hash_bytes(c, &nd->perms.extra_domid, sizeof nd->perms.extra_domid);
+        c = hash_bytes(c, &nd->perms.others, 1);
+        c = hash_bytes(c, &nd->perms.extra_perm, 1);
+        t->n[t->count++] = (struct tree_node){ h, nd->path_len > 1 ? h_parent : 0, c, guarded[order[k]] };
     }
     qsort(t->n, t->count, sizeof t->n[0], cmp_tree_node);
 }
@@ -605,8 +630,8 @@ static uint32_t make_tx(struct fuzz_input *in)
     if (t < 0x80)
         return 0;
     if (t < 0xF0) {
-        unsigned slot = t % XS_TRANSACTIONS_MAX;
-        return xs->tx[slot].in_use ? xs->tx[slot].id : 0;
+        unsigned t_slot = t % XS_TRANSACTIONS_MAX;
+        return xs->tx[t_slot].in_use ? xs->tx[t_slot].id : 0;
     }
     return fin_u32(in);
 }
@@ -668,15 +693,17 @@ static uint32_t make_request(struct fuzz_input *in, uint32_t *type, char *p)
 
 static char payload[XENSTORE_PAYLOAD_MAX + 256];
 
-static void op_ring_request(struct fuzz_input *in, uint32_t *req_id)
+/* One request; `now` false leaves it queued, so that many reach the ring together. */
+static void op_ring_request(struct fuzz_input *in, uint32_t *req_id, bool now)
 {
     uint32_t type, tx = make_tx(in);
     uint32_t len = make_request(in, &type, payload);
     queue_request(type, (*req_id)++, tx, payload, len, len);
-    pump();
+    if (now)
+        pump();
 }
 
-static void op_raw_frame(struct fuzz_input *in)
+static void op_raw_frame(struct fuzz_input *in, bool now)
 {
     uint32_t type = fin_u8(in), req_id = fin_u32(in), tx = make_tx(in);
     uint32_t len = fin_u16(in) % (XENSTORE_PAYLOAD_MAX + 64), claimed = len;
@@ -688,7 +715,8 @@ static void op_raw_frame(struct fuzz_input *in)
     if (len > XENSTORE_PAYLOAD_MAX)
         len = (uint32_t)got;    /* an oversize header: what follows hardly matters */
     queue_request(type, req_id, tx, payload, len, claimed);
-    pump();
+    if (now)
+        pump();
 }
 
 /* The guest writes whatever it likes into the shared page. */
@@ -731,16 +759,21 @@ static bool burst_request(uint32_t type, const char *path, size_t value_len, uin
     return r.type == h.type;
 }
 
-/* Many large writes and removals: the arena's top climbs to compaction.
- * Count 0xFF writes and removes until the top is within a chosen number of
- * bytes of the arena's end, as a guest that keeps track of it can. */
+/* Many requests at once, through xenstore_handle_request. Count 0xFF writes
+ * and removes until the arena's top is within a chosen number of bytes of
+ * its end, as a guest that keeps track of it can. Otherwise flags bits 6-7:
+ * write and remove one node again and again (the top climbs to compaction;
+ * two paths), write distinct nodes (the store fills up, a commit queues
+ * many changes), or set watches on "data" with distinct tokens; bits 0-5
+ * size the values. */
 static void op_burst(struct fuzz_input *in, uint32_t *req_id)
 {
     uint8_t c = fin_u8(in), f = fin_u8(in);
-    const char *path = f & 0x80 ? "data/b" : "data/big/x";
     uint32_t tx = make_tx(in);
+    char path[32];
     if (c == 0xFF) {
-        size_t plen = strlen(HOME "/") + strlen(path), stop = f & 0x7F;
+        const char *node = f & 0x80 ? "data/b" : "data/big/x";
+        size_t plen = strlen(HOME "/") + strlen(node), stop = f & 0x3F;
         for (unsigned i = 0; i < 256; i++) {
             size_t room = XS_ARENA_SIZE - xs->arena_top;
             if (room < stop + plen + 1)
@@ -748,14 +781,36 @@ static void op_burst(struct fuzz_input *in, uint32_t *req_id)
             size_t value_len = room - stop - plen;
             if (value_len > XS_VALUE_MAX)
                 value_len = XS_VALUE_MAX;
-            if (!burst_request(XS_WRITE, path, value_len, tx, req_id) || !burst_request(XS_RM, path, 0, tx, req_id))
+            if (!burst_request(XS_WRITE, node, value_len, tx, req_id) || !burst_request(XS_RM, node, 0, tx, req_id))
                 break;
         }
         return;
     }
-    size_t value_len = f & 1 ? XS_VALUE_MAX - (f >> 1) : (size_t)(f >> 1) * 8;
-    for (unsigned i = 0; i < c % 96 + 1u; i++)
-        burst_request(i & 1 ? XS_RM : XS_WRITE, path, i & 1 ? 0 : value_len, tx, req_id);
+    size_t value_len = (f & 0x3F) == 0x3F ? XS_VALUE_MAX : (f & 0x3F) * 16u;
+    for (unsigned i = 0; i < c % 128 + 1u; i++) {
+        switch (f >> 6) {
+        case 0:
+        case 1:
+            snprintf(path, sizeof path, "%s", f & 0x40 ? "data/big/x" : "data/b");
+            burst_request(i & 1 ? XS_RM : XS_WRITE, path, i & 1 ? 0 : value_len, tx, req_id);
+            break;
+        case 2:
+            snprintf(path, sizeof path, "data/n%u", i);
+            burst_request(XS_WRITE, path, value_len, tx, req_id);
+            break;
+        default: {  /* watches on "data" with distinct tokens: each change there fires them all */
+            static uint8_t req[64], reply[XS_MSG_MAX];
+            int n_token = snprintf(path, sizeof path, "w%u", i) + 1;
+            struct xsd_sockmsg h = { XS_WATCH, (*req_id)++, 0, (uint32_t)(sizeof "data" + n_token) };
+            memcpy(req, &h, sizeof h);
+            memcpy(req + sizeof h, "data", sizeof "data");
+            memcpy(req + sizeof h + sizeof "data", path, (size_t)n_token);
+            size_t n = xenstore_handle_request(xs, req, sizeof h + h.len, reply, sizeof reply);
+            FUZZ_CHECK(n >= sizeof h, "watch burst reply");
+            break;
+        }
+        }
+    }
 }
 
 /* xenstore_handle_request with any bytes: the reply must still be well framed. */
@@ -802,8 +857,17 @@ static void op_keel(struct fuzz_input *in)
     uint8_t what = fin_u8(in);
     make_path(in, path, sizeof path);
     if (trace)
-        fprintf(stderr, "keel call %u on '%s'\n", what % 6, path);
-    switch (what % 6) {
+        fprintf(stderr, "keel call %u on '%s'\n", what % 8, path);
+    switch (what % 8) {
+    case 6: {
+        struct xs_perms perms;
+        if (xs_get_perms(xs, path, &perms) == XS_OK)
+            FUZZ_CHECK(perms.others <= XS_PERM_BOTH && perms.extra_perm <= XS_PERM_BOTH, "permissions of '%s'", path);
+        break;
+    }
+    case 7:
+        xs_printf(xs, path, "%u-%s", what, fin_u8(in) & 1 ? "x" : "");
+        break;
     case 0: {
         size_t n = make_value(in, (uint8_t *)buf, XS_VALUE_MAX);
         for (size_t i = 0; i < n; i++)
@@ -890,13 +954,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     for (unsigned ops = 0; in.left && ops < OPS_MAX; ops++) {
         uint8_t op = fin_u8(&in);
         struct snapshot before = snap();
-        switch (op % 10) {
+        switch (op % 12) {
         case 0: case 1: case 2:
-            op_ring_request(&in, &req_id);
+            op_ring_request(&in, &req_id, (op / 12) % 2 == 0);
             check_guest_op(&before, "a ring request");
             break;
         case 3:
-            op_raw_frame(&in);
+            op_raw_frame(&in, (op / 12) % 2 == 0);
             check_guest_op(&before, "a raw frame");
             break;
         case 4:
@@ -920,14 +984,29 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             guest_reset();
             check_guest_op(&before, "a connection reset");
             break;
-        default:
+        case 9:
             pump();
             check_guest_op(&before, "a pump");
             break;
+        case 10:    /* the guest stops (or resumes) reading responses: backpressure, dropped events */
+            g.stalled = !g.stalled;
+            pump();
+            check_guest_op(&before, "stalling the guest");
+            break;
+        default: {  /* a caller that takes the queued output itself: the guest misses it */
+            static uint8_t taken[XS_OUT_SIZE];
+            size_t n = xenstore_take_output(xs, taken, fin_u16(&in));
+            FUZZ_CHECK(n <= sizeof taken, "took %zu bytes", n);
+            g.synced = false;
+            forget_requests();
+            check_guest_op(&before, "taking the output");
+            break;
+        }
         }
     }
 
     /* Every request sent on a working, framed connection got its reply. */
+    g.stalled = false;
     pump();
     FUZZ_CHECK(!g.synced || ring_stopped() || (g.count == 0 && g.out_len == 0),
                "%u replies missing, %zu request bytes unsent", g.count, g.out_len);

@@ -54,7 +54,7 @@ def xs_tx(slot):
 
 
 def xs_request(kind, path="", prefix=None, tx=None, value=b"", extra=b"", op=0):
-    """op 0-2: through the ring; op 6: xenstore_handle_request directly (kind byte first)."""
+    """op 0-2: through the ring; 12: queued without pumping; 6: xenstore_handle_request directly."""
     body = u8(XS_TYPES.index(kind)) + xs_path(path, prefix)
     if kind == "WRITE":
         body += xs_value(value)
@@ -68,12 +68,16 @@ def xs_keel_write(path, value, prefix="/"):
     return u8(7) + u8(0) + xs_path(path, prefix) + xs_value(value)
 
 
-def xs_burst(count, value_len_code, tx=None):
-    return u8(5) + u8(count - 1) + u8(value_len_code) + xs_tx(tx)
+BURST_MODES = {"rewrite": 0, "rewrite-deep": 1, "nodes": 2, "watches": 3}
+
+
+def xs_burst(count, mode, size_code=0x3F, tx=None):
+    """count (1-128) requests; size_code 0-62: values of 16 * code bytes, 63: 1024 bytes."""
+    return u8(5) + u8(count - 1) + u8(BURST_MODES[mode] << 6 | size_code) + xs_tx(tx)
 
 
 def xs_fill_arena(stop, tx=None):
-    """Writes and removes "data/b" until the arena's top is `stop` (< 128) bytes from its end."""
+    """Writes and removes "data/b" until the arena's top is `stop` (< 64) bytes from its end."""
     return u8(5) + u8(0xFF) + u8(0x80 | stop) + xs_tx(tx)
 
 
@@ -117,6 +121,17 @@ def xenstore_seeds():
     seq += xs_request("WRITE", "local/domain/0/backend", prefix="/", value=b"X")
     seq += xs_request("TRANSACTION_END", tx=0, extra=u8(0))
     write(t, "issue15-compaction", seq)
+    write(t, "compaction-bursts", xs_burst(128, "rewrite") * 2 + xs_request("TRANSACTION_START") +
+          xs_burst(20, "rewrite-deep", 40, tx=0) + xs_request("SET_PERMS", "data", tx=0, extra=u8(1) + u8(1 << 3)) +
+          xs_request("TRANSACTION_END", tx=0, extra=u8(0)))
+    write(t, "many-nodes-in-a-transaction", xs_request("WATCH", "data", extra=u8(0)) + xs_request("TRANSACTION_START") +
+          xs_burst(100, "nodes", 2, tx=0) + xs_request("TRANSACTION_END", tx=0, extra=u8(0)) +
+          xs_request("DIRECTORY", "data") + xs_burst(128, "nodes", 63) + xs_request("RM", "data"))
+    write(t, "watch-quota-and-stalled-guest", xs_burst(70, "watches") + u8(10) + xs_burst(128, "nodes", 0) +
+          b"".join(xs_request("READ", "data", op=12) for _ in range(20)) + u8(9) + u8(10) + u8(9))
+    raw_empty = u8(15) + u8(99) + u32(1) + u8(0) + u16(0) + u8(0)    # a header-only frame, queued
+    write(t, "queued-requests", b"".join(xs_request("READ", "data", op=12) for _ in range(20)) + u8(9) +
+          raw_empty * 64 + u8(9) + u8(11) + u16(100) + xs_request("READ", "data"))
 
 
 # ---- fuzz_blkback (fuzz_blkback.c: setup, connect, op_request) ----
