@@ -671,8 +671,10 @@ static void connect(struct fuzz_input *in, uint8_t cfg)
     f.nr_entries = 0;
     for (unsigned i = 0; i < f.ring_pages; i++)
         f.ring_refs[i] = RING_REF0 + i;
-    if (cfg & 1)
-        f.ring_refs[fin_u8(in) % f.ring_pages] = pick_ref(fin_u8(in), in);
+    if (cfg & 1) {
+        unsigned which = fin_u8(in) % f.ring_pages;
+        f.ring_refs[which] = pick_ref(fin_u8(in), in);
+    }
     for (unsigned i = 0; i < f.ring_pages; i++) {
         uint32_t ref = f.ring_refs[i];
         bool ok = ref < TABLE_FRAMES * GRANT_ENTRIES_PER_FRAME && f.model[ref].frame < RAM_PAGES;
@@ -791,9 +793,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         case 10:
             connect(&in, fin_u8(&in));
             break;
-        default:    /* the guest changes a data page between requests */
-            guest_write((uint64_t)(fin_u8(&in) % DATA_PAGES) * PG + fin_u16(&in) % PG, &op, 1);
+        default: {  /* the guest changes a data page between requests */
+            uint64_t page = fin_u8(&in) % DATA_PAGES;
+            guest_write(page * PG + fin_u16(&in) % PG, &op, 1);
             break;
+        }
         }
     }
     publish(&in);
