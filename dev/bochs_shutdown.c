@@ -1,25 +1,28 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* Bochs shutdown port: match "Shutdown" byte by byte (vCPU's CPU). */
+/* Bochs shutdown port: match "Shutdown" byte by byte (pure; at I/O exits). */
+#include <stddef.h>
 #include "dev/bochs_shutdown.h"
-#include "vm/vm.h"
 
 static const char magic[] = "Shutdown";
 
-void bochs_shutdown_write(struct vcpu *v, uint16_t port, unsigned size, uint32_t val)
+static void bochs_shutdown_write(void *ctx, uint16_t port, unsigned size, uint32_t val,
+                                 struct dev_reply *reply)
 {
-    (void)port;
-    struct vm *vm = v->vm;
+    struct bochs_shutdown *s = ctx;
     char c = (char)val;
+    (void)port;
     if (size != 1) {
-        vm->shutdown_progress = 0;
+        s->progress = 0;
         return;
     }
-    if (c == magic[vm->shutdown_progress])
-        vm->shutdown_progress++;
+    if (c == magic[s->progress])
+        s->progress++;
     else
-        vm->shutdown_progress = (c == magic[0]) ? 1 : 0;
-    if (vm->shutdown_progress == sizeof(magic) - 1) {
-        vm->shutdown_progress = 0;
-        vcpu_end(v, END_POWEROFF, NULL);
+        s->progress = (c == magic[0]) ? 1 : 0;
+    if (s->progress == sizeof(magic) - 1) {
+        s->progress = 0;
+        reply->request = DEV_REQ_POWEROFF;
     }
 }
+
+const struct io_ops bochs_shutdown_io = { .read = NULL, .write = bochs_shutdown_write };

@@ -4,11 +4,15 @@
 #ifndef KEEL_DEV_BOCHS_SHUTDOWN_H
 #define KEEL_DEV_BOCHS_SHUTDOWN_H
 
-#include <stdint.h>
-#include "vcpu/vcpu.h"
+#include "dev/io_bus.h"
 
 #define BOCHS_SHUTDOWN_PORT 0x8900
 
-void bochs_shutdown_write(struct vcpu *v, uint16_t port, unsigned size, uint32_t val);
+struct bochs_shutdown {
+    unsigned progress;          /* bytes of "Shutdown" seen so far */
+};
+
+/* Its port handlers; the context is a struct bochs_shutdown, zeroed at reset. */
+extern const struct io_ops bochs_shutdown_io;
 
 #endif

@@ -4,12 +4,12 @@
 #ifndef KEEL_DEV_DEBUG_EXIT_H
 #define KEEL_DEV_DEBUG_EXIT_H
 
-#include <stdint.h>
-#include "vcpu/vcpu.h"
+#include "dev/io_bus.h"
 
 #define DEBUG_EXIT_PORT 0xf4
 #define DEBUG_EXIT_SIZE 4
 
-void debug_exit_write(struct vcpu *v, uint16_t port, unsigned size, uint32_t val);
+/* Its port handlers (no state: register with any context). */
+extern const struct io_ops debug_exit_io;
 
 #endif

@@ -1,17 +1,17 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* 16550 UART model (vCPU's CPU, at I/O exits). Register semantics from the
  * PC16550D datasheet; transmission is instantaneous, so THR is always empty. */
-#include "host/console.h"
 #include "dev/uart.h"
 #include "hw/uart_16550.h"
-#include "vm/vm.h"
 #include "arch/x86/x86.h"
 
-void uart_reset(struct uart *u, const struct irq_line *irq)
+void uart_reset(struct uart *u, const struct irq_line *irq, const struct uart_console *console)
 {
     *u = (struct uart){ .dll = 12 };    /* 9600 baud, the power-on divisor */
     if (irq)
         u->irq = *irq;
+    if (console)
+        u->console = *console;
 }
 
 /* The interrupt output: an enabled condition, through the OUT2 gate PC boards
@@ -44,7 +44,9 @@ static void poll_console(struct uart *u)
     if (now - u->last_console_poll < CONSOLE_POLL_INTERVAL_CYCLES)
         return;
     u->last_console_poll = now;
-    for (int c; u->rx_count < UART_RX_FIFO && (c = console_getc()) >= 0;)
+    if (!u->console.getc)
+        return;
+    for (int c; u->rx_count < UART_RX_FIFO && (c = u->console.getc(u->console.ctx)) >= 0;)
         rx_push(u, (uint8_t)c);
 }
 
@@ -57,7 +59,7 @@ static uint8_t modem_status(const struct uart *u)
                      ((u->mcr & 0x04) << 4) | ((u->mcr & 0x08) << 4));
 }
 
-static uint8_t read_reg(struct vm *vm, struct uart *u, unsigned reg)
+static uint8_t read_reg(struct uart *u, unsigned reg)
 {
     bool dlab = u->lcr & UART_LCR_DLAB;
     switch (reg) {
@@ -96,10 +98,9 @@ static uint8_t read_reg(struct vm *vm, struct uart *u, unsigned reg)
     default:
         return u->scr;
     }
-    (void)vm;
 }
 
-static void write_reg(struct vm *vm, struct uart *u, unsigned reg, uint8_t val)
+static void write_reg(struct uart *u, unsigned reg, uint8_t val)
 {
     bool dlab = u->lcr & UART_LCR_DLAB;
     switch (reg) {
@@ -109,7 +110,8 @@ static void write_reg(struct vm *vm, struct uart *u, unsigned reg, uint8_t val)
         } else if (u->mcr & UART_MCR_LOOP) {
             rx_push(u, val);
         } else {
-            vm_console_putc(vm, (char)val);
+            if (u->console.putc)
+                u->console.putc(u->console.ctx, (char)val);
             u->thri_pending = true;
         }
         break;
@@ -150,23 +152,29 @@ bool uart_poll(struct uart *u)
     return (u->ier & UART_IER_RDI) != 0;
 }
 
-uint32_t uart_io_read(struct vcpu *v, uint16_t port, unsigned size)
+static uint32_t uart_io_read(void *ctx, uint16_t port, unsigned size)
 {
+    struct uart *u = ctx;
     /* Wider accesses read consecutive registers, as the ISA bus splits them. */
     uint32_t val = 0;
     for (unsigned i = 0; i < size; i++) {
         unsigned reg = (port + i - UART_COM1_BASE) & 7;
-        val |= (uint32_t)read_reg(v->vm, &v->vm->uart, reg) << (8 * i);
+        val |= (uint32_t)read_reg(u, reg) << (8 * i);
     }
-    update_irq(&v->vm->uart);
+    update_irq(u);
     return val;
 }
 
-void uart_io_write(struct vcpu *v, uint16_t port, unsigned size, uint32_t val)
+static void uart_io_write(void *ctx, uint16_t port, unsigned size, uint32_t val,
+                          struct dev_reply *reply)
 {
+    struct uart *u = ctx;
+    (void)reply;
     for (unsigned i = 0; i < size; i++) {
         unsigned reg = (port + i - UART_COM1_BASE) & 7;
-        write_reg(v->vm, &v->vm->uart, reg, (uint8_t)(val >> (8 * i)));
+        write_reg(u, reg, (uint8_t)(val >> (8 * i)));
     }
-    update_irq(&v->vm->uart);
+    update_irq(u);
 }
+
+const struct io_ops uart_io = { .read = uart_io_read, .write = uart_io_write };

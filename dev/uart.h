@@ -6,11 +6,19 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include "dev/io_bus.h"
 #include "dev/irq.h"
-#include "vcpu/vcpu.h"
 
 #define UART_COM1_BASE 0x3f8
 #define UART_RX_FIFO   16
+
+/* Where the transmitted bytes go and the received ones come from (Keel's
+ * console, through the VM's per-line prefixing). getc: a byte, or -1. */
+struct uart_console {
+    void (*putc)(void *ctx, char c);
+    int (*getc)(void *ctx);
+    void *ctx;
+};
 
 struct uart {
     uint8_t ier, lcr, mcr, scr, dll, dlm;
@@ -20,13 +28,14 @@ struct uart {
     unsigned rx_head, rx_count;
     uint64_t last_console_poll;     /* TSC of the last look at Keel's console */
     struct irq_line irq;            /* IRQ 4 on a PC, gated by MCR.OUT2 */
+    struct uart_console console;
 };
 
-void uart_reset(struct uart *u, const struct irq_line *irq);
+void uart_reset(struct uart *u, const struct irq_line *irq, const struct uart_console *console);
 /* Look at Keel's console for input (rate-limited); true while the guest has
  * the received-data interrupt enabled, i.e. wants to be told of input. */
 bool uart_poll(struct uart *u);
-uint32_t uart_io_read(struct vcpu *v, uint16_t port, unsigned size);
-void uart_io_write(struct vcpu *v, uint16_t port, unsigned size, uint32_t val);
+/* Its port handlers (UART_COM1_BASE..+7); the context is the struct uart. */
+extern const struct io_ops uart_io;
 
 #endif

@@ -5,6 +5,7 @@
  * callback vector, or the platform device's INTx line). Boot CPU for
  * create/destroy; vCPUs' CPUs under the VM's lock otherwise. */
 #include <string.h>
+#include "dev/io_bus.h"
 #include "host/palloc.h"
 #include "lib/print.h"
 #include "pvio/vbd.h"
@@ -169,18 +170,22 @@ int xen_msr_read(struct vcpu *v, uint32_t msr, uint64_t *val)
     return 1;
 }
 
-uint32_t xen_unplug_io_read(struct vcpu *v, uint16_t port, unsigned size)
+/* The unplug ports, registered on the VM's I/O bus while the domain exists. */
+static uint32_t unplug_io_read(void *ctx, uint16_t port, unsigned size)
 {
-    struct xen_domain *d = v->vm->xen;
-    return d ? xen_unplug_read(&d->platform_dev, port, size) : 0xffffffffu;
+    struct xen_domain *d = ctx;
+    return xen_unplug_read(&d->platform_dev, port, size);
 }
 
-void xen_unplug_io_write(struct vcpu *v, uint16_t port, unsigned size, uint32_t val)
+static void unplug_io_write(void *ctx, uint16_t port, unsigned size, uint32_t val,
+                            struct dev_reply *reply)
 {
-    struct xen_domain *d = v->vm->xen;
-    if (d)
-        xen_unplug_write(&d->platform_dev, port, size, val);
+    struct xen_domain *d = ctx;
+    (void)reply;
+    xen_unplug_write(&d->platform_dev, port, size, val);
 }
+
+static const struct io_ops unplug_io = { .read = unplug_io_read, .write = unplug_io_write };
 
 void xen_print_stats(struct vm *vm)
 {
@@ -263,6 +268,9 @@ int xen_domain_create(struct vm *vm, const struct boot_info *bi, const char **ke
 
     if (xen_platform_init(&d->platform_dev, &vm->platform.pci))
         return xen_create_fail(key, "xen_platform_pci", why, why_size, "no free PCI slot for the platform device");
+    /* Ports 0x10-0x1F (the unplug protocol); without Xen mode they read all-ones. */
+    if (io_bus_register(&vm->io_bus, XEN_UNPLUG_PORT_FIRST, XEN_UNPLUG_PORT_LAST, &unplug_io, d))
+        return xen_create_fail(key, "xen_platform_pci", why, why_size, "the unplug ports are taken");
     return xenbus_create(d, bi, key, why, why_size);
 }
 

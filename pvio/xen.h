@@ -89,10 +89,6 @@ void xen_assert_upcall(struct xen_domain *d, unsigned vcpu);
  * (Linux clears evtchn_upcall_pending before its EOI). */
 void xen_callback_eoi(struct xen_domain *d);
 
-/* Ports 0x10-0x1F (the unplug protocol): all-ones unless in Xen mode. */
-uint32_t xen_unplug_io_read(struct vcpu *v, uint16_t port, unsigned size);
-void xen_unplug_io_write(struct vcpu *v, uint16_t port, unsigned size, uint32_t val);
-
 /* Serve backends' leftover work (vm->pv_deferred); any vCPU's CPU, just
  * before VM entry, takes the VM's lock. One budget each per call, so a guest
  * that keeps producing cannot hold a CPU in Keel. */

@@ -3,7 +3,7 @@
  * moves through the port-I/O bus, and updates RSI/RDI/RCX as the CPU would
  * (SDM Vol. 2B INS, OUTS, REP). vCPU's CPU, at I/O exits. Segment limits are
  * not checked: flat and 64-bit guests have none that matter. */
-#include "dev/io_bus.h"
+#include "vcpu/pio.h"
 #include "vcpu/string_io.h"
 #include "vm/vm.h"
 #include "vmx/vmx_cpu.h"
@@ -57,12 +57,12 @@ enum string_io_result string_io_emulate(struct vcpu *v, const struct string_io *
         struct walk_fault fault;
         int rc;
         if (op->in) {
-            val = io_read(v, op->port, op->size);
+            val = vcpu_port_read(v, op->port, op->size);
             rc = guest_linear_write(&v->vm->mem, &paging, linear, &val, op->size, access, &fault);
         } else {
             rc = guest_linear_read(&v->vm->mem, &paging, linear, &val, op->size, access, &fault);
             if (!rc)
-                io_write(v, op->port, op->size, val);
+                vcpu_port_write(v, op->port, op->size, val);
         }
         if (rc) {
             if (fault.outside_ram)

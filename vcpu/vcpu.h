@@ -39,9 +39,12 @@ struct vcpu_start {
     uint16_t gdt_limit, cs, ds;
 };
 
+struct io_bus;
+
 struct vcpu {
     struct guest_regs regs;     /* first: the entry stub is handed &regs */
     struct vm *vm;
+    struct io_bus *io_bus;      /* its VM's ports */
     unsigned id;
     struct pcpu *pcpu;          /* the physical CPU it runs on */
 

@@ -43,6 +43,8 @@ static uint64_t ns_deadline(const struct platform *p, uint64_t ns)
     return ns == UINT64_MAX ? NO_DEADLINE : p->tsc_start + ns_to_tsc(ns);
 }
 
+static int platform_register_ports(struct platform *p, struct io_bus *bus);
+
 /* --- interrupt wiring ----------------------------------------------------- */
 
 static struct lapic *lapic_of(struct vcpu *v) { return &platform_of(v)->lapic[v->id]; }
@@ -168,7 +170,7 @@ int platform_init(struct vm *vm)
     uint64_t rsdp;
     if (!tables || !acpi_build_tables(&desc, tables, PLATFORM_ACPI_SIZE, PLATFORM_ACPI_GPA, &rsdp))
         return -1;
-    return 0;
+    return platform_register_ports(p, &vm->io_bus);
 }
 
 int platform_pending_interrupt(struct vcpu *v)
@@ -229,7 +231,7 @@ uint64_t platform_update(struct vcpu *v, uint64_t now)
 
 /* Byte-wide device registers; wider accesses read consecutive ports, as the
  * ISA bus splits them. */
-static uint8_t byte_read(struct vcpu *v, struct platform *p, uint16_t port, uint64_t ns)
+static uint8_t byte_read(struct platform *p, uint16_t port, uint64_t ns)
 {
     switch (port) {
     case 0x20: case 0x21: case 0xa0: case 0xa1: case 0x4d0: case 0x4d1:
@@ -241,11 +243,11 @@ static uint8_t byte_read(struct vcpu *v, struct platform *p, uint16_t port, uint
     case KBC_DATA: case KBC_STATUS:
         return kbc_io_read(&p->kbc, port);
     }
-    (void)v;
     return 0xff;
 }
 
-static void byte_write(struct vcpu *v, struct platform *p, uint16_t port, uint8_t val, uint64_t ns)
+static void byte_write(struct platform *p, uint16_t port, uint8_t val, uint64_t ns,
+                       struct dev_reply *reply)
 {
     switch (port) {
     case 0x20: case 0x21: case 0xa0: case 0xa1: case 0x4d0: case 0x4d1:
@@ -259,55 +261,108 @@ static void byte_write(struct vcpu *v, struct platform *p, uint16_t port, uint8_
         break;
     case KBC_DATA: case KBC_STATUS:
         if (kbc_io_write(&p->kbc, port, val))
-            vcpu_end(v, END_REBOOT, NULL);
+            reply->request = DEV_REQ_RESET;
         break;
     }
 }
 
-uint32_t platform_io_read(struct vcpu *v, uint16_t port, unsigned size)
+static uint32_t legacy_read(void *ctx, uint16_t port, unsigned size)
 {
-    struct platform *p = platform_of(v);
-    uint64_t now = rdtsc(), ns = platform_ns(p, now);
-    if (port >= ACPI_PM_BASE && port < ACPI_PM_BASE + ACPI_PM_LEN)
-        return acpi_pm_read(&p->pm, port, size, ns);
-    if (port >= PCI_CONFIG_ADDRESS && port <= PCI_CONFIG_DATA + 3)
-        return pci_host_io_read(&p->pci, port, size);
-    if (port == FW_CFG_PORT_SEL || port == FW_CFG_PORT_DATA)
-        return fw_cfg_io_read(&p->fw_cfg, port, size);
+    struct platform *p = ctx;
+    uint64_t ns = platform_ns(p, rdtsc());
     uint32_t val = 0;
     for (unsigned i = 0; i < size; i++)
-        val |= (uint32_t)byte_read(v, p, (uint16_t)(port + i), ns) << (8 * i);
-    /* Reads that acknowledge or re-arm interrupts (RTC register C, PIC poll,
-     * PIT status) or move a timer deadline: look again before entry. */
-    vcpu_kick(v);
+        val |= (uint32_t)byte_read(p, (uint16_t)(port + i), ns) << (8 * i);
     return val;
 }
 
-void platform_io_write(struct vcpu *v, uint16_t port, unsigned size, uint32_t val)
+static void legacy_write(void *ctx, uint16_t port, unsigned size, uint32_t val,
+                         struct dev_reply *reply)
 {
-    struct platform *p = platform_of(v);
-    uint64_t now = rdtsc(), ns = platform_ns(p, now);
-    vcpu_kick(v);   /* a write may raise an interrupt or move a deadline */
-    if (port >= ACPI_PM_BASE && port < ACPI_PM_BASE + ACPI_PM_LEN) {
-        if (acpi_pm_write(&p->pm, port, size, val) == ACPI_PM_POWEROFF)
-            vcpu_end(v, END_POWEROFF, NULL);
-        return;
-    }
+    struct platform *p = ctx;
+    uint64_t ns = platform_ns(p, rdtsc());
+    for (unsigned i = 0; i < size; i++)
+        byte_write(p, (uint16_t)(port + i), (uint8_t)(val >> (8 * i)), ns, reply);
+}
+
+static uint32_t pm_read(void *ctx, uint16_t port, unsigned size)
+{
+    struct platform *p = ctx;
+    return acpi_pm_read(&p->pm, port, size, platform_ns(p, rdtsc()));
+}
+
+static void pm_write(void *ctx, uint16_t port, unsigned size, uint32_t val, struct dev_reply *reply)
+{
+    struct platform *p = ctx;
+    if (acpi_pm_write(&p->pm, port, size, val) == ACPI_PM_POWEROFF)
+        reply->request = DEV_REQ_POWEROFF;
+}
+
+/* 0xcf8-0xcff: PCI configuration, with the reset control register (0xcf9)
+ * inside CONFIG_ADDRESS for byte writes. */
+static uint32_t pci_read(void *ctx, uint16_t port, unsigned size)
+{
+    struct platform *p = ctx;
+    return pci_host_io_read(&p->pci, port, size);
+}
+
+static void pci_write(void *ctx, uint16_t port, unsigned size, uint32_t val, struct dev_reply *reply)
+{
+    struct platform *p = ctx;
     if (port == RESET_CONTROL_PORT && size == 1) {
         if (val & RESET_CONTROL_CPU)
-            vcpu_end(v, END_REBOOT, NULL);
+            reply->request = DEV_REQ_RESET;
         return;
     }
-    if (port >= PCI_CONFIG_ADDRESS && port <= PCI_CONFIG_DATA + 3) {
-        pci_host_io_write(&p->pci, port, size, val);
-        return;
+    pci_host_io_write(&p->pci, port, size, val);
+}
+
+static uint32_t fw_cfg_read(void *ctx, uint16_t port, unsigned size)
+{
+    struct platform *p = ctx;
+    return fw_cfg_io_read(&p->fw_cfg, port, size);
+}
+
+static void fw_cfg_write(void *ctx, uint16_t port, unsigned size, uint32_t val,
+                         struct dev_reply *reply)
+{
+    struct platform *p = ctx;
+    (void)reply;
+    fw_cfg_io_write(&p->fw_cfg, port, size, val);
+}
+
+/* Every access may raise or acknowledge an interrupt (RTC register C, PIC
+ * poll, PIT status) or move a timer deadline: the vCPU looks again. */
+static const struct io_ops legacy_io = { legacy_read, legacy_write, .kicks = true };
+static const struct io_ops pm_io = { pm_read, pm_write, .kicks = true };
+static const struct io_ops pci_io = { pci_read, pci_write, .kicks = true };
+static const struct io_ops fw_cfg_io = { fw_cfg_read, fw_cfg_write, .kicks = true };
+
+static const struct platform_ports {
+    uint16_t first, last;
+    const struct io_ops *ops;
+} platform_ports[] = {
+    { 0x20, 0x21, &legacy_io },         /* master PIC */
+    { 0x40, 0x43, &legacy_io },         /* PIT */
+    { KBC_DATA, KBC_DATA, &legacy_io },
+    { 0x61, 0x61, &legacy_io },         /* port B: PIT gate 2, speaker */
+    { KBC_STATUS, KBC_STATUS, &legacy_io },
+    { 0x70, 0x71, &legacy_io },         /* RTC */
+    { 0xa0, 0xa1, &legacy_io },         /* slave PIC */
+    { 0x4d0, 0x4d1, &legacy_io },       /* ELCR */
+    { FW_CFG_PORT_SEL, FW_CFG_PORT_DATA, &fw_cfg_io },
+    { ACPI_PM_BASE, ACPI_PM_BASE + ACPI_PM_LEN - 1, &pm_io },
+    { PCI_CONFIG_ADDRESS, PCI_CONFIG_DATA + 3, &pci_io },
+};
+
+static int platform_register_ports(struct platform *p, struct io_bus *bus)
+{
+    for (size_t i = 0; i < sizeof(platform_ports) / sizeof(platform_ports[0]); i++) {
+        const struct platform_ports *r = &platform_ports[i];
+        if (io_bus_register(bus, r->first, r->last, r->ops, p))
+            return -1;
     }
-    if (port == FW_CFG_PORT_SEL || port == FW_CFG_PORT_DATA) {
-        fw_cfg_io_write(&p->fw_cfg, port, size, val);
-        return;
-    }
-    for (unsigned i = 0; i < size; i++)
-        byte_write(v, p, (uint16_t)(port + i), (uint8_t)(val >> (8 * i)), ns);
+    return 0;
 }
 
 /* --- MMIO and MSRs -------------------------------------------------------------- */

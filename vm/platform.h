@@ -50,7 +50,8 @@ struct platform {
 
 struct vm;
 
-/* Set up every device and write the ACPI tables into guest RAM. 0 or -1. */
+/* Set up every device, register its ports on the VM's I/O bus and write the
+ * ACPI tables into guest RAM. 0 or -1. */
 int platform_init(struct vm *vm);
 /* The ISA IRQ line a device on the platform drives. */
 const struct irq_line *platform_isa_irq(struct vm *vm, unsigned irq);
@@ -79,9 +80,6 @@ void platform_set_gsi(struct vm *vm, unsigned gsi, bool level);
  * message from a Keel device, e.g. a Xen event-channel upcall). */
 void platform_deliver_vector(struct vm *vm, unsigned vcpu, uint8_t vector);
 
-/* Port I/O handlers for the platform's devices (dev/io_bus.c dispatches). */
-uint32_t platform_io_read(struct vcpu *v, uint16_t port, unsigned size);
-void platform_io_write(struct vcpu *v, uint16_t port, unsigned size, uint32_t val);
 /* MMIO: whether gpa belongs to an emulated device; then read/write do the access. */
 bool platform_mmio_claims(struct vcpu *v, uint64_t gpa);
 bool platform_mmio_read(struct vcpu *v, uint64_t gpa, unsigned size, uint64_t *val);

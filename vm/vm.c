@@ -7,6 +7,8 @@
 #include "host/smp.h"
 #include "ept/guest_ram.h"
 #include "lib/print.h"
+#include "dev/bochs_shutdown.h"
+#include "dev/debug_exit.h"
 #include "pvio/xen.h"
 #include "vcpu/fpu.h"
 #include "vcpu/msr.h"
@@ -24,13 +26,6 @@ static struct vm the_vm;
 static char mb_cmdline[CONFIG_PATH_MAX + 1 + CONFIG_CMDLINE_MAX];
 static uint16_t next_vpid = 1;
 
-void vcpu_kick(struct vcpu *v)
-{
-    v->intr_maybe_pending = true;
-    if (v->pcpu && v->pcpu != this_pcpu())
-        smp_kick(v->pcpu);
-}
-
 void vm_console_putc(struct vm *vm, char c)
 {
     if (vm->prefix_output && vm->at_line_start) {
@@ -43,6 +38,10 @@ void vm_console_putc(struct vm *vm, char c)
     console_putc(c);
     vm->at_line_start = (c == '\n');
 }
+
+/* The guest UART's ends: Keel's console, prefixed per line when shared. */
+static void uart_console_putc(void *ctx, char c) { vm_console_putc(ctx, c); }
+static int uart_console_getc(void *ctx) { (void)ctx; return console_getc(); }
 
 static uint64_t alloc_table_page(void) { return palloc_page(); }
 static void free_table_page(uint64_t page) { palloc_free(page, 1); }
@@ -234,19 +233,28 @@ static int build(struct vm *vm, const struct boot_info *bi)
         v->vm = vm;
         v->id = i;
         v->pcpu = &pcpus[i];
+        v->io_bus = &vm->io_bus;
         /* VPIDs are not reused until they wrap; vmx_vcpu_create flushes anyway. */
         v->vpid = next_vpid;
         next_vpid = next_vpid == 0xffff ? 1 : next_vpid + 1;
     }
-    uart_reset(&vm->uart, NULL);
-    vm->shutdown_progress = 0;
+    vm->shutdown = (struct bochs_shutdown){ 0 };
     vm->at_line_start = true;
+    io_bus_init(&vm->io_bus);
 
     if (allocate_memory(vm))
         return -1;
     if (platform_init(vm))
         return fail("memory", "%s", "too small for the platform's ACPI tables");
-    uart_reset(&vm->uart, platform_isa_irq(vm, 4));
+    const struct uart_console console = { uart_console_putc, uart_console_getc, vm };
+    uart_reset(&vm->uart, platform_isa_irq(vm, 4), &console);
+    /* Ports outside the PC platform proper (platform_init registered those). */
+    if (io_bus_register(&vm->io_bus, DEBUG_EXIT_PORT, DEBUG_EXIT_PORT + DEBUG_EXIT_SIZE - 1,
+                        &debug_exit_io, NULL) ||
+        io_bus_register(&vm->io_bus, UART_COM1_BASE, UART_COM1_BASE + 7, &uart_io, &vm->uart) ||
+        io_bus_register(&vm->io_bus, BOCHS_SHUTDOWN_PORT, BOCHS_SHUTDOWN_PORT, &bochs_shutdown_io,
+                        &vm->shutdown))
+        return fail("platform", "%s", "the I/O bus refused a device's ports (a Keel bug)");
     if (c->xen_platform_pci) {
         const char *key;
         char why[128];

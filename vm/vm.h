@@ -7,6 +7,8 @@
 #include <stdbool.h>
 #include "arch/x86/spinlock.h"
 #include "host/bootinfo.h"
+#include "dev/bochs_shutdown.h"
+#include "dev/io_bus.h"
 #include "dev/uart.h"
 #include "ept/ept.h"
 #include "ept/guest_mem.h"
@@ -36,7 +38,8 @@ struct vm {
     struct platform platform;
     struct xen_domain *xen;         /* Xen-compatible mode (pvio/), or NULL */
     volatile bool pv_deferred;      /* a PV backend has work left: run it before an entry */
-    unsigned shutdown_progress;     /* bytes of "Shutdown" seen on port 0x8900 */
+    struct bochs_shutdown shutdown; /* port 0x8900 */
+    struct io_bus io_bus;           /* who decodes which port */
     bool prefix_output;             /* several VMs share the console */
     bool at_line_start;
 };

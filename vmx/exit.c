@@ -3,7 +3,7 @@
  * exits into calls on neutral vCPU, policy and device code. Root mode. */
 #include "host/apic.h"
 #include "drivers/legacy_pic.h"
-#include "dev/io_bus.h"
+#include "vcpu/pio.h"
 #include "vcpu/cpuid.h"
 #include "vcpu/hypercall.h"
 #include "vcpu/mmio.h"
@@ -75,11 +75,11 @@ static void exit_io(struct vcpu *v)
     uint32_t mask = size == 4 ? 0xffffffffu : (1u << (size * 8)) - 1;
     spin_lock(&v->vm->lock);
     if (q & IO_QUAL_IN) {
-        uint32_t val = io_read(v, IO_QUAL_PORT(q), size) & mask;
+        uint32_t val = vcpu_port_read(v, IO_QUAL_PORT(q), size) & mask;
         /* A 32-bit IN zero-extends into RAX; 8/16-bit ones merge (SDM Vol. 1 3.4.1.1). */
         *rax = size == 4 ? val : ((*rax & ~(uint64_t)mask) | val);
     } else {
-        io_write(v, IO_QUAL_PORT(q), size, (uint32_t)*rax & mask);
+        vcpu_port_write(v, IO_QUAL_PORT(q), size, (uint32_t)*rax & mask);
     }
     spin_unlock(&v->vm->lock);
     if (v->end == VCPU_RUNNING)
