@@ -47,7 +47,7 @@ fail_all() {  # every target fails for one reason
 }
 command -v clang >/dev/null || fail_all "clang not found (tools/setup.sh installs it)" none
 if ! { cmake -S tests/fuzz -B "$out" -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE= &&
-       cmake --build "$out" -j"$jobs" --target "${targets[@]}"; } > "$out/build.log" 2>&1; then
+       cmake --build "$out" -j"$(nproc)" --target "${targets[@]}"; } > "$out/build.log" 2>&1; then
   fail_all "build failed" "$out/build.log"
 fi
 
