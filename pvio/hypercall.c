@@ -147,7 +147,7 @@ static long set_callback_via(struct xen_domain *d, uint64_t via)
         return -XEN_EINVAL;
     }
     if (d->callback_gsi >= 0 && d->callback_level)
-        platform_set_gsi(d->vm, (unsigned)d->callback_gsi, false);  /* the old line goes idle */
+        d->board.set_gsi(d->board.ctx, (unsigned)d->callback_gsi, false);  /* the old line goes idle */
     d->callback_via = via;
     d->callback_gsi = gsi;
     d->callback_level = false;

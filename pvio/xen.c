@@ -12,7 +12,6 @@
 #include "pvio/xen.h"
 #include "pvio/xen_abi.h"
 #include "pvio/xenbus.h"
-#include "vm/platform.h"
 #include "vm/vm.h"
 
 uint8_t *xen_guest_ptr(struct xen_domain *d, uint64_t gpa, uint64_t len)
@@ -54,7 +53,7 @@ static void update_callback_line(struct xen_domain *d)
     bool level = !d->vcpu[0].upcall_vector && upcall_pending(d, 0);
     if (level != d->callback_level) {
         d->callback_level = level;
-        platform_set_gsi(d->vm, (unsigned)d->callback_gsi, level);
+        d->board.set_gsi(d->board.ctx, (unsigned)d->callback_gsi, level);
     }
     if (level)
         xen_defer(d);
@@ -65,7 +64,7 @@ static void raise_upcall(void *ctx, unsigned vcpu)
     struct xen_domain *d = ctx;
     struct vm *vm = d->vm;
     if (d->vcpu[vcpu].upcall_vector) {
-        platform_deliver_vector(vm, vcpu, d->vcpu[vcpu].upcall_vector);
+        d->board.deliver_vector(d->board.ctx, vcpu, d->vcpu[vcpu].upcall_vector);
         return;
     }
     switch (HVM_PARAM_CALLBACK_TYPE(d->callback_via)) {
@@ -237,8 +236,8 @@ int xen_create_fail(const char **key, const char *k, char *why, size_t size, con
     return -1;
 }
 
-int xen_domain_create(struct vm *vm, const struct boot_info *bi, const char **key,
-                      char *why, size_t why_size)
+int xen_domain_create(struct vm *vm, const struct boot_info *bi, const struct xen_board *board,
+                      const char **key, char *why, size_t why_size)
 {
     uint64_t pages = (sizeof(struct xen_domain) + PAGE_SIZE - 1) / PAGE_SIZE;
     uint64_t phys = palloc_alloc(pages, PAGE_SIZE);
@@ -247,6 +246,7 @@ int xen_domain_create(struct vm *vm, const struct boot_info *bi, const char **ke
     struct xen_domain *d = (struct xen_domain *)(uintptr_t)phys;
     vm->xen = d;
     d->vm = vm;
+    d->board = *board;
     d->callback_gsi = -1;
     evtchn_init(&d->evtchn, vm->nr_vcpus, vcpu_info_of, raise_upcall, d);
     grant_table_init(&d->grants, &vm->mem, EVTCHN_BACKEND_DOMID);

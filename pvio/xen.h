@@ -38,8 +38,17 @@ struct xen_vcpu {
     uint8_t upcall_vector;      /* HVMOP_set_evtchn_upcall_vector, or 0 */
 };
 
+/* How the Xen mode reaches the board it runs on, filled in by the VM that
+ * creates the domain, so pvio/ never names the board. */
+struct xen_board {
+    void (*set_gsi)(void *ctx, unsigned gsi, bool level);              /* the GSI/INTx callback */
+    void (*deliver_vector)(void *ctx, unsigned vcpu, uint8_t vector);  /* a per-vCPU upcall */
+    void *ctx;
+};
+
 struct xen_domain {
     struct vm *vm;
+    struct xen_board board;
     bool shared_info_mapped;    /* XENMEM_add_to_physmap(shared_info) put it at: */
     uint64_t shared_info_gpa;
     uint64_t callback_via;      /* HVM_PARAM_CALLBACK_IRQ as the guest set it */
@@ -64,8 +73,8 @@ struct xen_domain {
 
 /* Build the Xen side of a VM whose RAM, EPT and platform exist: 0, or -1
  * with the reason in why[why_size] (the config key it concerns in *key). */
-int xen_domain_create(struct vm *vm, const struct boot_info *bi, const char **key,
-                      char *why, size_t why_size);
+int xen_domain_create(struct vm *vm, const struct boot_info *bi, const struct xen_board *board,
+                      const char **key, char *why, size_t why_size);
 /* For the create path's helpers: set *key and why[], return -1. */
 int xen_create_fail(const char **key, const char *k, char *why, size_t size, const char *msg);
 /* Flush the virtual disks and free everything (the VM has stopped). */

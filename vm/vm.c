@@ -43,6 +43,13 @@ void vm_console_putc(struct vm *vm, char c)
 static void uart_console_putc(void *ctx, char c) { vm_console_putc(ctx, c); }
 static int uart_console_getc(void *ctx) { (void)ctx; return console_getc(); }
 
+/* The Xen mode's way to the board (pvio/xen.h). */
+static void board_set_gsi(void *ctx, unsigned gsi, bool level) { platform_set_gsi(ctx, gsi, level); }
+static void board_deliver_vector(void *ctx, unsigned vcpu, uint8_t vector)
+{
+    platform_deliver_vector(ctx, vcpu, vector);
+}
+
 static uint64_t alloc_table_page(void) { return palloc_page(); }
 static void free_table_page(uint64_t page) { palloc_free(page, 1); }
 
@@ -258,7 +265,8 @@ static int build(struct vm *vm, const struct boot_info *bi)
     if (c->xen_platform_pci) {
         const char *key;
         char why[128];
-        if (xen_domain_create(vm, bi, &key, why, sizeof(why)))
+        const struct xen_board board = { board_set_gsi, board_deliver_vector, vm };
+        if (xen_domain_create(vm, bi, &board, &key, why, sizeof(why)))
             return fail(key, "%s", why);
     }
     struct vcpu_start start;
