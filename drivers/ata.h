@@ -7,7 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "arch/x86/spinlock.h"
-#include "pvio/blk_store.h"
+#include "block/blk_store.h"
 
 /* How the driver reaches the channels: port I/O and a clock. Keel's own uses
  * in/out instructions and the TSC; a host unit test attaches a simulated

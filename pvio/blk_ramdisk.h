@@ -6,7 +6,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "pvio/blk_store.h"
+#include "block/blk_store.h"
 
 struct blk_ramdisk {
     struct blk_store store;     /* what blkback is given: &rd->store */

@@ -37,7 +37,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "pvio/blk_store.h"
+#include "block/blk_store.h"
 #include "pvio/blkif.h"
 #include "pvio/grant_table.h"
 #include "pvio/xen_ring.h"

@@ -2,8 +2,8 @@
 /* A block device's backing store as blkback sees it: 512-byte sectors read,
  * written and flushed synchronously. Implemented by a RAM disk (a boot module)
  * and by the host's ATA disk driver; any context that holds the VM's lock. */
-#ifndef KEEL_PVIO_BLK_STORE_H
-#define KEEL_PVIO_BLK_STORE_H
+#ifndef KEEL_BLOCK_BLK_STORE_H
+#define KEEL_BLOCK_BLK_STORE_H
 
 #include <stdbool.h>
 #include <stdint.h>
