@@ -96,6 +96,10 @@ trap - INT TERM HUP
 
 [ -n "${KEEL_BOCHS_LOG:-}" ] && cat "$work/out" "$work/bochs.log" > "$KEEL_BOCHS_LOG" 2>/dev/null
 ticks=$(grep -a -o '^([0-9]*)\.\[[0-9]*\]' "$work/out" | tail -n1 | sed 's/.*\[\([0-9]*\)\]/\1/')
+# Without the final tick line (Bochs killed or crashed), its log's last time
+# stamp says whether it ran at all: 0 means it never ran an instruction.
+ran=$ticks
+[ -n "$ran" ] || ran=$(grep -a -o '^[0-9]\{11,\}' "$work/bochs.log" 2>/dev/null | tail -n1 | sed 's/^0*//')
 # Bochs ends a run it ends itself with a banner and the message of the event
 # that ended it, e.g. "[ACPI  ] ACPI control: soft power off".
 message=$(grep -a -A1 '^Bochs is exiting with the following message:' "$work/out" | sed -n 2p |
@@ -117,7 +121,10 @@ case $message in
       exit 0
     fi ;;
 esac
-reason=${message:-${panic:-exited with status $rc}}
+case $message in
+  "ACPI control: soft power off"|"Shutdown port: shutdown requested") reason=$panic ;;
+  *) reason=${message:-${panic:-exited with status $rc}} ;;
+esac
 case $rc in
   134) reason="$reason (SIGABRT: $(grep -a -m1 -E '\*\*\*.*\*\*\*|Aborted' "$work/out" || echo abort))" ;;
   139) reason="$reason (SIGSEGV)" ;;
@@ -125,9 +132,9 @@ esac
 echo "--- last lines of Bochs's output ---"
 grep -av '^[[:space:]]*$' "$work/out" | tail -n 15
 echo "---"
-if [ -z "$ticks" ]; then
+if [ -z "$ran" ]; then
   echo "bochs: cannot start: $reason"
   exit 127
 fi
-echo "bochs: failed: $reason (before the guest powered it off), ticks=$ticks"
+echo "bochs: failed: $reason (before the guest powered it off), ticks=${ticks:-unknown}"
 exit 1
