@@ -63,7 +63,7 @@
 #define XS_GUEST_WATCHES_MAX    64
 #define XS_INTERNAL_WATCHES_MAX 32
 #define XS_TRANSACTIONS_MAX     8
-#define XS_CHANGES_MAX          64          /* beyond this, changes merge (see note_change) */
+#define XS_CHANGES_MAX          64          /* beyond this, changes merge (xenstore_tree.c: note_change) */
 #define XS_OUT_SIZE             (32u * 1024) /* queued replies and events; a power of two */
 #define XS_REQUESTS_PER_CALL    64          /* guest requests one ring_process call handles */
 #define XS_KEEL_RESERVED_NODES  32          /* the guest cannot fill the store to the last */

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* Host CMocka tests for pvio/xenstore.c: tree, permissions, watches, transactions and a hostile ring. */
+/* Host CMocka tests for pvio/xenstore_*.c: tree, permissions, watches, transactions and a hostile ring. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
