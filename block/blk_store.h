@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* A block device's backing store as blkback sees it: 512-byte sectors read,
  * written and flushed synchronously. Implemented by a RAM disk (a boot module)
- * and by the host's ATA disk driver; any context that holds the VM's lock. */
+ * and by the machine's disks by name (block/disk.h, over the ATA driver); any
+ * context that holds the VM's lock. */
 #ifndef KEEL_BLOCK_BLK_STORE_H
 #define KEEL_BLOCK_BLK_STORE_H
 

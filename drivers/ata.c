@@ -4,7 +4,7 @@
 #include <string.h>
 #include "hw/ata.h"
 #include "drivers/ata.h"
-#include "block/mbr.h"
+#include "block/disk.h"
 #include "host/tsc.h"
 #include "lib/print.h"
 #include "arch/x86/x86.h"
@@ -255,6 +255,57 @@ int host_ata_flush(struct host_ata_disk *d)
     return rc;
 }
 
+/* ---- the block layer's hook ------------------------------------------------ */
+
+_Static_assert(HOST_ATA_DISKS == BLK_DISKS, "block/disk.c names the same four positions");
+
+static int blk_get(void *ctx, unsigned index, struct blk_disk *out, char *why, size_t why_size)
+{
+    (void)ctx;
+    struct host_ata_disk *d = &disks[index];
+    switch (d->kind) {
+    case HOST_ATA_ABSENT:
+        snprintf(why, why_size, "no disk at %s", d->name);
+        return -1;
+    case HOST_ATA_PACKET:
+        snprintf(why, why_size, "%s: not an ATA disk (ATAPI)", d->name);
+        return -1;
+    case HOST_ATA_FAILED:
+        snprintf(why, why_size, "%s did not identify itself: %s", d->name,
+                 host_ata_strerror(d->probe_err));
+        return -1;
+    case HOST_ATA_DISK:
+        break;
+    }
+    *out = (struct blk_disk){ .dev = d, .name = d->name, .sectors = d->sectors };
+    return 0;
+}
+
+static int blk_read(void *dev, uint64_t sector, uint32_t count, void *buf)
+{
+    return host_ata_read(dev, sector, count, buf);
+}
+
+static int blk_write(void *dev, uint64_t sector, uint32_t count, const void *buf)
+{
+    return host_ata_write(dev, sector, count, buf);
+}
+
+static int blk_flush(void *dev)
+{
+    return host_ata_flush(dev);
+}
+
+static void blk_describe_fault(const void *dev, char *buf, size_t size)
+{
+    host_ata_describe_fault(dev, buf, size);
+}
+
+static const struct blk_disk_driver blk_driver = {
+    .get = blk_get, .read = blk_read, .write = blk_write, .flush = blk_flush,
+    .describe_fault = blk_describe_fault,
+};
+
 /* ---- probing --------------------------------------------------------------- */
 
 /* IDENTIFY strings hold two characters per word, first in the high byte. */
@@ -439,6 +490,7 @@ void host_ata_probe_with(const struct host_ata_io *io)
     if (!found)
         printk("keel: no ATA disk found\n");
     probed = true;
+    blk_disk_set_driver(&blk_driver);   /* the disks by name (block/disk.c) */
 }
 
 static uint8_t x86_inb(void *ctx, uint16_t port)
@@ -539,148 +591,4 @@ void host_ata_describe_fault(const struct host_ata_disk *d, char *buf, size_t si
     else
         snprintf(buf, size, "%s%s: %s (status 0x%x)", command_name(f->command), at,
                  host_ata_strerror(f->err), f->status);
-}
-
-/* ---- block stores ---------------------------------------------------------- */
-
-static struct host_ata_store *as_ata(struct blk_store *s)
-{
-    return (struct host_ata_store *)s;  /* store is the first member */
-}
-
-static int store_read(struct blk_store *s, uint64_t sector, uint32_t count, void *buf)
-{
-    struct host_ata_store *a = as_ata(s);
-    return host_ata_read(a->disk, a->first_sector + sector, count, buf) ? -1 : 0;
-}
-
-static int store_write(struct blk_store *s, uint64_t sector, uint32_t count, const void *buf)
-{
-    struct host_ata_store *a = as_ata(s);
-    if (host_ata_write(a->disk, a->first_sector + sector, count, buf))
-        return -1;
-    return a->write_through && host_ata_flush(a->disk) ? -1 : 0;
-}
-
-static int store_flush(struct blk_store *s)
-{
-    return host_ata_flush(as_ata(s)->disk) ? -1 : 0;
-}
-
-int host_ata_store(struct host_ata_disk *d, uint64_t first_sector, uint64_t sectors,
-                   struct host_ata_store *out)
-{
-    if (!d || d->kind != HOST_ATA_DISK)
-        return HOST_ATA_ENODEV;
-    if (!sectors || first_sector > d->sectors || sectors > d->sectors - first_sector)
-        return HOST_ATA_ERANGE;
-    memset(out, 0, sizeof(*out));
-    out->store.sectors = sectors;
-    out->store.read = store_read;
-    out->store.write = store_write;
-    out->store.flush = store_flush;
-    out->disk = d;
-    out->first_sector = first_sector;
-    memcpy(out->name, d->name, sizeof(d->name));
-    return HOST_ATA_OK;
-}
-
-/* "/dev/hd" + a..d + optional 1..4, nothing after. Returns the disk index, or
- * -1; *part gets 0 (whole disk) or the partition number. */
-static int parse_name(const char *name, unsigned *part, bool *bad_part)
-{
-    static const char prefix[] = "/dev/hd";
-    *part = 0;
-    *bad_part = false;
-    if (strncmp(name, prefix, sizeof(prefix) - 1))
-        return -1;
-    const char *p = name + sizeof(prefix) - 1;
-    if (*p < 'a' || *p > 'a' + HOST_ATA_DISKS - 1)
-        return -1;
-    int index = *p++ - 'a';
-    if (!*p)
-        return index;
-    if (*p >= '1' && *p <= '9' && !p[1]) {
-        *part = (unsigned)(*p - '0');
-        *bad_part = *part > MBR_PRIMARY;
-        return index;
-    }
-    if (*p >= '1' && *p <= '9' && p[1] >= '0' && p[1] <= '9') {
-        *bad_part = true;       /* hdb10 and up: logical partitions */
-        return index;
-    }
-    return -1;
-}
-
-int host_ata_open(const char *name, struct host_ata_store *out, char *why, size_t why_size)
-{
-    unsigned part;
-    bool bad_part;
-    int index = parse_name(name, &part, &bad_part);
-    if (index < 0) {
-        snprintf(why, why_size, "'%s' is not a disk name (/dev/hda to /dev/hdd, optionally "
-                 "with a partition number 1-4)", name);
-        return -1;
-    }
-    if (bad_part) {
-        snprintf(why, why_size, "%s: only MBR primary partitions 1-4 are supported", name);
-        return -1;
-    }
-    if (!probed)
-        host_ata_probe();
-    struct host_ata_disk *d = &disks[index];
-    switch (d->kind) {
-    case HOST_ATA_ABSENT:
-        snprintf(why, why_size, "no disk at %s", d->name);
-        return -1;
-    case HOST_ATA_PACKET:
-        snprintf(why, why_size, "%s: not an ATA disk (ATAPI)", d->name);
-        return -1;
-    case HOST_ATA_FAILED:
-        snprintf(why, why_size, "%s did not identify itself: %s", d->name,
-                 host_ata_strerror(d->probe_err));
-        return -1;
-    case HOST_ATA_DISK:
-        break;
-    }
-    if (!part) {
-        (void)host_ata_store(d, 0, d->sectors, out);
-        return 0;
-    }
-
-    uint8_t sector0[MBR_SECTOR_SIZE];
-    struct mbr_table table;
-    if (host_ata_read(d, 0, 1, sector0)) {
-        char what[128];
-        host_ata_describe_fault(d, what, sizeof(what));
-        snprintf(why, why_size, "%s: cannot read its partition table: %s", d->name, what);
-        return -1;
-    }
-    if (mbr_parse(sector0, d->sectors, &table) != MBR_OK) {
-        snprintf(why, why_size, "%s has no partition table, so no partition %u", d->name, part);
-        return -1;
-    }
-    if (table.gpt) {
-        snprintf(why, why_size, "%s has a GPT partition table, which Keel does not read; "
-                 "name the whole disk", d->name);
-        return -1;
-    }
-    const struct mbr_entry *e = &table.entry[part - 1];
-    if (e->state == MBR_ENTRY_EMPTY) {
-        snprintf(why, why_size, "%s has no partition %u", d->name, part);
-        return -1;
-    }
-    if (mbr_type_is_extended(e->type)) {
-        snprintf(why, why_size, "%s is an extended partition; logical partitions are not "
-                 "supported", name);
-        return -1;
-    }
-    if (e->state == MBR_ENTRY_OUT_OF_RANGE) {
-        snprintf(why, why_size, "%s lies outside the disk (sectors %lu+%lu of %lu)", name,
-                 e->first_sector, e->sectors, d->sectors);
-        return -1;
-    }
-    (void)host_ata_store(d, e->first_sector, e->sectors, out);
-    snprintf(out->name, sizeof(out->name), "%s%u", d->name, part);
-    return 0;
 }

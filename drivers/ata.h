@@ -7,7 +7,6 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "arch/x86/spinlock.h"
-#include "block/blk_store.h"
 
 /* How the driver reaches the channels: port I/O and a clock. Keel's own uses
  * in/out instructions and the TSC; a host unit test attaches a simulated
@@ -81,8 +80,9 @@ struct host_ata_disk {
 };
 
 /* Probe both legacy channels through port I/O and log one line per device
- * ("keel: ata0 slave /dev/hdb: 32768 sectors (16 MiB), LBA48, ..."). Boot CPU,
- * after tsc_calibrate(); later calls return at once. */
+ * ("keel: ata0 slave /dev/hdb: 32768 sectors (16 MiB), LBA48, ..."), then give
+ * the disks to the block layer, which opens them by name (block/disk.h). Boot
+ * CPU, after tsc_calibrate(); later calls return at once. */
 void host_ata_probe(void);
 /* The same through other I/O (a test's simulated channels); probes afresh. */
 void host_ata_probe_with(const struct host_ata_io *io);
@@ -105,29 +105,5 @@ int host_ata_flush(struct host_ata_disk *d);
 const char *host_ata_strerror(int err);
 /* "READ SECTORS EXT at sector 1234: device error (status 0x51, error 0x40)". */
 void host_ata_describe_fault(const struct host_ata_disk *d, char *buf, size_t size);
-
-/* A disk, or an LBA range of it, as blkback's backing store. The blk_store is
- * the first member so that blkback's pointer leads back here. */
-struct host_ata_store {
-    struct blk_store store;
-    struct host_ata_disk *disk;
-    uint64_t first_sector;      /* store sector 0 is this disk sector */
-    bool write_through;         /* FLUSH after every write (off by default) */
-    char name[12];              /* "/dev/hdb1", for messages */
-};
-
-/* Fill *out for [first_sector, first_sector + sectors) of a probed disk.
- * Returns 0, HOST_ATA_ENODEV (d is not a usable disk) or HOST_ATA_ERANGE. */
-int host_ata_store(struct host_ata_disk *d, uint64_t first_sector, uint64_t sectors,
-                   struct host_ata_store *out);
-
-/* Resolve a Linux-IDE-style name to a store: /dev/hda = primary master,
- * /dev/hdb = primary slave, /dev/hdc, /dev/hdd = secondary; /dev/hdbN = MBR
- * primary partition N (1-4) of that disk. Probes first if nobody has. Returns
- * 0, or -1 with a message for the user in why, e.g. "no disk at /dev/hdc",
- * "/dev/hdb has no partition 3", "/dev/hda: not an ATA disk (ATAPI)".
- * Any CPU once probed; nothing records who uses a disk: keeping two VMs
- * from writing one range is the caller's business. */
-int host_ata_open(const char *name, struct host_ata_store *out, char *why, size_t why_size);
 
 #endif

@@ -211,9 +211,9 @@ static int open_store(struct xen_vbd *vbd, const struct boot_info *bi, char *why
 {
     const char *target = vbd->cfg.target;
     if (strncmp(target, "/dev/", 5) == 0) {
-        if (host_ata_open(target, &vbd->backing.ata, why, size))
+        if (blk_disk_open(target, &vbd->backing.disk, why, size))
             return -1;
-        vbd->store = &vbd->backing.ata.store;
+        vbd->store = &vbd->backing.disk.store;
         return 0;
     }
     const struct boot_module *m = boot_module_find(bi, target);

@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "host/bootinfo.h"
-#include "drivers/ata.h"
+#include "block/disk.h"
 #include "pvio/blk_ramdisk.h"
 #include "pvio/blkback.h"
 #include "vm/config.h"
@@ -25,7 +25,7 @@ struct xen_vbd {
     char be_path[64];           /* /local/domain/0/backend/vbd/<D>/<vdev> */
     union {
         struct blk_ramdisk ram;
-        struct host_ata_store ata;
+        struct blk_disk_store disk;
     } backing;
     struct blk_store *store;
     uint32_t port;              /* the frontend's event channel while connected */

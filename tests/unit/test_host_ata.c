@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* Host CMocka tests for the host ATA driver (drivers/ata.c) against simulated
  * IDE channels: IDENTIFY, LBA28/LBA48 PIO, write cache and flush, errors,
- * a device stuck BSY, ATAPI and absent devices, and /dev/hdXN names. */
+ * a device stuck BSY, ATAPI and absent devices, and /dev/hdXN names through
+ * the block layer's hook (block/disk.c; tests/unit/test_blk_disk.c tests that
+ * file on its own). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -14,6 +16,7 @@
 #include <string.h>
 
 #include "hw/ata.h"
+#include "block/disk.h"
 #include "drivers/ata.h"
 
 /* ---- stand-ins for Keel services the driver uses --------------------------- */
@@ -679,9 +682,9 @@ static void test_hung_at_probe(void **state)
     assert_int_equal(host_ata_disk(2)->kind, HOST_ATA_FAILED);
     assert_non_null(strstr(log_buf, "keel: ata1 master /dev/hdc: IDENTIFY DEVICE: timeout "
                                     "(status 0x80); not used\n"));
-    struct host_ata_store st;
+    struct blk_disk_store st;
     char why[128];
-    assert_int_equal(host_ata_open("/dev/hdc", &st, why, sizeof(why)), -1);
+    assert_int_equal(blk_disk_open("/dev/hdc", &st, why, sizeof(why)), -1);
     assert_string_equal(why, "/dev/hdc did not identify itself: timeout");
 }
 
@@ -697,28 +700,28 @@ static void test_open_names(void **state)
 {
     (void)state;
     bochs_like(32768, true);
-    struct host_ata_store st;
+    struct blk_disk_store st;
     char why[160];
     /* Whole disk. */
-    assert_int_equal(host_ata_open("/dev/hdb", &st, why, sizeof(why)), 0);
+    assert_int_equal(blk_disk_open("/dev/hdb", &st, why, sizeof(why)), 0);
     assert_int_equal(st.store.sectors, 32768);
     assert_false(st.store.read_only);
     assert_null(st.store.discard);
     assert_string_equal(st.name, "/dev/hdb");
     /* Errors the config layer prints. */
-    assert_int_equal(host_ata_open("/dev/hdc", &st, why, sizeof(why)), -1);
+    assert_int_equal(blk_disk_open("/dev/hdc", &st, why, sizeof(why)), -1);
     assert_string_equal(why, "no disk at /dev/hdc");
-    assert_int_equal(host_ata_open("/dev/hda", &st, why, sizeof(why)), -1);
+    assert_int_equal(blk_disk_open("/dev/hda", &st, why, sizeof(why)), -1);
     assert_string_equal(why, "/dev/hda: not an ATA disk (ATAPI)");
-    assert_int_equal(host_ata_open("/dev/hde", &st, why, sizeof(why)), -1);
+    assert_int_equal(blk_disk_open("/dev/hde", &st, why, sizeof(why)), -1);
     assert_non_null(strstr(why, "is not a disk name"));
-    assert_int_equal(host_ata_open("/dev/sda", &st, why, sizeof(why)), -1);
-    assert_int_equal(host_ata_open("/dev/hdb1x", &st, why, sizeof(why)), -1);
-    assert_int_equal(host_ata_open("/dev/hdb0", &st, why, sizeof(why)), -1);
-    assert_int_equal(host_ata_open("/dev/hdb5", &st, why, sizeof(why)), -1);
+    assert_int_equal(blk_disk_open("/dev/sda", &st, why, sizeof(why)), -1);
+    assert_int_equal(blk_disk_open("/dev/hdb1x", &st, why, sizeof(why)), -1);
+    assert_int_equal(blk_disk_open("/dev/hdb0", &st, why, sizeof(why)), -1);
+    assert_int_equal(blk_disk_open("/dev/hdb5", &st, why, sizeof(why)), -1);
     assert_string_equal(why, "/dev/hdb5: only MBR primary partitions 1-4 are supported");
-    assert_int_equal(host_ata_open("/dev/hdb12", &st, why, sizeof(why)), -1);
-    assert_int_equal(host_ata_open("/dev/hdb1", &st, why, sizeof(why)), -1);
+    assert_int_equal(blk_disk_open("/dev/hdb12", &st, why, sizeof(why)), -1);
+    assert_int_equal(blk_disk_open("/dev/hdb1", &st, why, sizeof(why)), -1);
     assert_string_equal(why, "/dev/hdb has no partition table, so no partition 1");
 
     /* An MBR: partition 1 at 2048, 4096 sectors; 2 extended; 4 too long. */
@@ -730,19 +733,19 @@ static void test_open_names(void **state)
     mbr[510] = 0x55;
     mbr[511] = 0xaa;
     assert_int_equal(host_ata_write(d, 0, 1, mbr), HOST_ATA_OK);
-    assert_int_equal(host_ata_open("/dev/hdb1", &st, why, sizeof(why)), 0);
+    assert_int_equal(blk_disk_open("/dev/hdb1", &st, why, sizeof(why)), 0);
     assert_string_equal(st.name, "/dev/hdb1");
     assert_int_equal(st.first_sector, 2048);
     assert_int_equal(st.store.sectors, 4096);
-    assert_int_equal(host_ata_open("/dev/hdb3", &st, why, sizeof(why)), -1);
+    assert_int_equal(blk_disk_open("/dev/hdb3", &st, why, sizeof(why)), -1);
     assert_string_equal(why, "/dev/hdb has no partition 3");
-    assert_int_equal(host_ata_open("/dev/hdb2", &st, why, sizeof(why)), -1);
+    assert_int_equal(blk_disk_open("/dev/hdb2", &st, why, sizeof(why)), -1);
     assert_string_equal(why, "/dev/hdb2 is an extended partition; logical partitions are not supported");
-    assert_int_equal(host_ata_open("/dev/hdb4", &st, why, sizeof(why)), -1);
+    assert_int_equal(blk_disk_open("/dev/hdb4", &st, why, sizeof(why)), -1);
     assert_string_equal(why, "/dev/hdb4 lies outside the disk (sectors 16384+16385 of 32768)");
     put_entry(mbr, 0, 0xee, 1, 32767);
     assert_int_equal(host_ata_write(d, 0, 1, mbr), HOST_ATA_OK);
-    assert_int_equal(host_ata_open("/dev/hdb1", &st, why, sizeof(why)), -1);
+    assert_int_equal(blk_disk_open("/dev/hdb1", &st, why, sizeof(why)), -1);
     assert_non_null(strstr(why, "GPT"));
 }
 
@@ -757,9 +760,9 @@ static void test_partition_store(void **state)
     mbr[510] = 0x55;
     mbr[511] = 0xaa;
     assert_int_equal(host_ata_write(d, 0, 1, mbr), HOST_ATA_OK);
-    struct host_ata_store st;
+    struct blk_disk_store st;
     char why[128];
-    assert_int_equal(host_ata_open("/dev/hdb2", &st, why, sizeof(why)), 0);
+    assert_int_equal(blk_disk_open("/dev/hdb2", &st, why, sizeof(why)), 0);
     struct blk_store *b = &st.store;
     uint8_t buf[4 * 512], back[4 * 512];
     fill(buf, 4, 77);
@@ -778,11 +781,6 @@ static void test_partition_store(void **state)
     /* A device error becomes -1. */
     s->bad_sector = 4096 + 10;
     assert_int_equal(b->read(b, 8, 4, back), -1);
-    /* host_ata_store checks its range. */
-    assert_int_equal(host_ata_store(d, 32000, 769, &st), HOST_ATA_ERANGE);
-    assert_int_equal(host_ata_store(d, 0, 0, &st), HOST_ATA_ERANGE);
-    assert_int_equal(host_ata_store(host_ata_disk(0), 0, 1, &st), HOST_ATA_ENODEV);
-    assert_int_equal(host_ata_store(d, 32000, 768, &st), HOST_ATA_OK);
 }
 
 int main(void)
