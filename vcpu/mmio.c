@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* MMIO instruction emulation (vCPU's CPU, at EPT-violation exits): fetch the
  * instruction through the guest's page tables, decode it, perform the access
- * on the device, write back registers, advance RIP. */
+ * on the device the VM's MMIO bus names, write back registers, advance RIP. */
+#include "dev/mmio_bus.h"
 #include "vcpu/mmio.h"
 #include "vcpu/mmio_decode.h"
 #include "vcpu/string_io.h"
-#include "vm/platform.h"
-#include "vm/vm.h"
+#include "vm/vm.h"        /* v->vm->mem, until guest memory has a neutral accessor */
 
 #define PAGE_SIZE 4096u
 
@@ -31,7 +31,7 @@ static size_t fetch(struct vcpu *v, uint8_t *bytes, struct walk_fault *fault)
 
 bool mmio_emulate(struct vcpu *v, uint64_t gpa)
 {
-    if (!platform_mmio_claims(v, gpa))
+    if (!mmio_bus_find(v->mmio_bus, v->id, gpa))
         return false;
 
     uint8_t bytes[MMIO_INSN_MAX_LEN];
@@ -54,10 +54,13 @@ bool mmio_emulate(struct vcpu *v, uint64_t gpa)
     gpr[GPR_RSP] = vcpu_get(v, VREG_RSP);
     if (insn.op == MMIO_STORE || insn.op == MMIO_STORE_IMM) {
         uint64_t val = insn.op == MMIO_STORE_IMM ? insn.imm : mmio_store_value(&insn, gpr);
-        platform_mmio_write(v, gpa, insn.size, val);
+        bool kick = false;
+        mmio_bus_write(v->mmio_bus, v->id, gpa, insn.size, val, &kick);
+        if (kick)
+            vcpu_kick(v);
     } else {
         uint64_t val = 0;
-        platform_mmio_read(v, gpa, insn.size, &val);
+        mmio_bus_read(v->mmio_bus, v->id, gpa, insn.size, &val);
         mmio_load_result(&insn, gpr, val);
         if (insn.reg == GPR_RSP)
             vcpu_set(v, VREG_RSP, gpr[GPR_RSP]);

@@ -40,11 +40,13 @@ struct vcpu_start {
 };
 
 struct io_bus;
+struct mmio_bus;
 
 struct vcpu {
     struct guest_regs regs;     /* first: the entry stub is handed &regs */
     struct vm *vm;
     struct io_bus *io_bus;      /* its VM's ports */
+    struct mmio_bus *mmio_bus;  /* its VM's device memory */
     unsigned id;
     struct pcpu *pcpu;          /* the physical CPU it runs on */
 

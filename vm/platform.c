@@ -44,6 +44,7 @@ static uint64_t ns_deadline(const struct platform *p, uint64_t ns)
 }
 
 static int platform_register_ports(struct platform *p, struct io_bus *bus);
+static int platform_register_mmio(struct vm *vm);
 
 /* --- interrupt wiring ----------------------------------------------------- */
 
@@ -170,7 +171,9 @@ int platform_init(struct vm *vm)
     uint64_t rsdp;
     if (!tables || !acpi_build_tables(&desc, tables, PLATFORM_ACPI_SIZE, PLATFORM_ACPI_GPA, &rsdp))
         return -1;
-    return platform_register_ports(p, &vm->io_bus);
+    if (platform_register_ports(p, &vm->io_bus))
+        return -1;
+    return platform_register_mmio(vm);
 }
 
 int platform_pending_interrupt(struct vcpu *v)
@@ -367,57 +370,83 @@ static int platform_register_ports(struct platform *p, struct io_bus *bus)
 
 /* --- MMIO and MSRs -------------------------------------------------------------- */
 
-static bool in_lapic_page(struct lapic *a, uint64_t gpa, uint32_t *offset)
+_Static_assert(PLATFORM_CPUS_MAX <= MMIO_BUS_CPUS, "every LAPIC needs a per-CPU table on the MMIO bus");
+
+/* A LAPIC's page: registered for its own CPU only, with the VM as context
+ * (the LAPIC is the accessing CPU's, its clock that CPU's guest TSC).
+ * Accesses other than 32 bits are undefined (dev/lapic.h): reads give 0. */
+static uint64_t lapic_page_read(void *ctx, unsigned cpu, uint64_t offset, unsigned size)
 {
-    uint64_t base = lapic_base_msr(a) & 0x000ffffffffff000ull;
-    if (!lapic_enabled(a) || lapic_x2apic_mode(a) ||
-        gpa < base || gpa >= base + PLATFORM_MMIO_SIZE)
-        return false;
-    *offset = (uint32_t)(gpa - base);
-    return true;
+    struct vm *vm = ctx;
+    struct vcpu *v = &vm->vcpus[cpu];
+    return size == 4 ? lapic_mmio_read(lapic_of(v), (uint32_t)offset, guest_tsc(v, rdtsc())) : 0;
 }
 
-static bool in_ioapic_page(uint64_t gpa)
+static void lapic_page_write(void *ctx, unsigned cpu, uint64_t offset, unsigned size, uint64_t val)
 {
-    return gpa >= PLATFORM_IOAPIC_GPA && gpa < PLATFORM_IOAPIC_GPA + PLATFORM_MMIO_SIZE;
+    struct vm *vm = ctx;
+    struct vcpu *v = &vm->vcpus[cpu];
+    if (size == 4)
+        lapic_mmio_write(lapic_of(v), (uint32_t)offset, (uint32_t)val, guest_tsc(v, rdtsc()));
 }
 
-bool platform_mmio_claims(struct vcpu *v, uint64_t gpa)
+static uint64_t ioapic_page_read(void *ctx, unsigned cpu, uint64_t offset, unsigned size)
 {
-    uint32_t off;
-    return in_lapic_page(lapic_of(v), gpa, &off) || in_ioapic_page(gpa);
+    struct platform *p = ctx;
+    (void)cpu;
+    return ioapic_mmio_read(&p->ioapic, offset, size);
 }
 
-bool platform_mmio_read(struct vcpu *v, uint64_t gpa, unsigned size, uint64_t *val)
+static void ioapic_page_write(void *ctx, unsigned cpu, uint64_t offset, unsigned size, uint64_t val)
 {
-    struct platform *p = platform_of(v);
-    uint32_t off;
-    if (in_lapic_page(lapic_of(v), gpa, &off)) {
-        *val = size == 4 ? lapic_mmio_read(lapic_of(v), off, guest_tsc(v, rdtsc())) : 0;
-        return true;
-    }
-    if (in_ioapic_page(gpa)) {
-        *val = ioapic_mmio_read(&p->ioapic, gpa - PLATFORM_IOAPIC_GPA, size);
-        return true;
-    }
-    return false;
+    struct platform *p = ctx;
+    (void)cpu;
+    ioapic_mmio_write(&p->ioapic, offset, size, (uint32_t)val);
 }
 
-bool platform_mmio_write(struct vcpu *v, uint64_t gpa, unsigned size, uint64_t val)
+/* Writes send IPIs and EOIs, program timers and redirection entries. */
+static const struct mmio_ops lapic_page_mmio = { lapic_page_read, lapic_page_write, .kicks = true };
+static const struct mmio_ops ioapic_page_mmio = { ioapic_page_read, ioapic_page_write, .kicks = true };
+
+/* Where a LAPIC's page is: decoded only while the APIC is enabled in xAPIC
+ * mode, at its IA32_APIC_BASE. */
+static bool lapic_page(const struct lapic *a, uint64_t *base)
 {
-    struct platform *p = platform_of(v);
-    uint32_t off;
-    vcpu_kick(v);
-    if (in_lapic_page(lapic_of(v), gpa, &off)) {
-        if (size == 4)
-            lapic_mmio_write(lapic_of(v), off, (uint32_t)val, guest_tsc(v, rdtsc()));
-        return true;
+    *base = lapic_base_msr(a) & 0x000ffffffffff000ull;
+    return lapic_enabled(a) && !lapic_x2apic_mode(a);
+}
+
+static int platform_register_mmio(struct vm *vm)
+{
+    struct platform *p = &vm->platform;
+    if (mmio_bus_register(&vm->mmio_bus, MMIO_BUS_ALL_CPUS, PLATFORM_IOAPIC_GPA, PLATFORM_MMIO_SIZE,
+                          &ioapic_page_mmio, p))
+        return -1;
+    for (unsigned i = 0; i < p->nr_cpus; i++) {
+        uint64_t base;
+        if (lapic_page(&p->lapic[i], &base) &&
+            mmio_bus_register(&vm->mmio_bus, i, base, PLATFORM_MMIO_SIZE, &lapic_page_mmio, vm))
+            return -1;
     }
-    if (in_ioapic_page(gpa)) {
-        ioapic_mmio_write(&p->ioapic, gpa - PLATFORM_IOAPIC_GPA, size, (uint32_t)val);
-        return true;
-    }
-    return false;
+    return 0;
+}
+
+/* IA32_APIC_BASE was written: the LAPIC's page follows, moves or goes. Its
+ * CPU's table holds nothing else, so the bus cannot refuse. */
+static void lapic_page_follow(struct vcpu *v, bool was_decoded, uint64_t old_base)
+{
+    struct mmio_bus *bus = &v->vm->mmio_bus;
+    uint64_t base;
+    bool decoded = lapic_page(lapic_of(v), &base);
+    int rc = 0;
+    if (was_decoded && decoded)
+        rc = base == old_base ? 0 : mmio_bus_move(bus, v->id, old_base, base);
+    else if (was_decoded)
+        rc = mmio_bus_unregister(bus, v->id, old_base);
+    else if (decoded)
+        rc = mmio_bus_register(bus, v->id, base, PLATFORM_MMIO_SIZE, &lapic_page_mmio, v->vm);
+    if (rc)
+        vcpu_end(v, END_ERROR, "the MMIO bus refused LAPIC %u's page at 0x%lx (a Keel bug)", v->id, base);
 }
 
 int platform_msr_read(struct vcpu *v, uint32_t msr, uint64_t *val)
@@ -442,8 +471,14 @@ int platform_msr_write(struct vcpu *v, uint32_t msr, uint64_t val)
     struct lapic *a = lapic_of(v);
     uint64_t now = guest_tsc(v, rdtsc());
     vcpu_kick(v);
-    if (msr == MSR_IA32_APIC_BASE)
-        return lapic_set_base_msr(a, val, now) ? -1 : 1;
+    if (msr == MSR_IA32_APIC_BASE) {
+        uint64_t old_base;
+        bool was_decoded = lapic_page(a, &old_base);
+        if (lapic_set_base_msr(a, val, now))
+            return -1;
+        lapic_page_follow(v, was_decoded, old_base);
+        return 1;
+    }
     if (msr == MSR_TSC_DEADLINE) {
         lapic_set_tsc_deadline(a, val, now);
         return 1;

@@ -50,8 +50,10 @@ struct platform {
 
 struct vm;
 
-/* Set up every device, register its ports on the VM's I/O bus and write the
- * ACPI tables into guest RAM. 0 or -1. */
+/* Set up every device, register its ports on the VM's I/O bus and its pages
+ * on the VM's MMIO bus (the IOAPIC for all vCPUs, each LAPIC for its own,
+ * following IA32_APIC_BASE writes) and write the ACPI tables into guest
+ * RAM. 0 or -1. */
 int platform_init(struct vm *vm);
 /* The ISA IRQ line a device on the platform drives. */
 const struct irq_line *platform_isa_irq(struct vm *vm, unsigned irq);
@@ -80,10 +82,6 @@ void platform_set_gsi(struct vm *vm, unsigned gsi, bool level);
  * message from a Keel device, e.g. a Xen event-channel upcall). */
 void platform_deliver_vector(struct vm *vm, unsigned vcpu, uint8_t vector);
 
-/* MMIO: whether gpa belongs to an emulated device; then read/write do the access. */
-bool platform_mmio_claims(struct vcpu *v, uint64_t gpa);
-bool platform_mmio_read(struct vcpu *v, uint64_t gpa, unsigned size, uint64_t *val);
-bool platform_mmio_write(struct vcpu *v, uint64_t gpa, unsigned size, uint64_t val);
 /* MSRs the platform owns: IA32_APIC_BASE, x2APIC, TSC deadline. Return 1 if
  * handled, 0 if not a platform MSR, -1 for #GP. */
 int platform_msr_read(struct vcpu *v, uint32_t msr, uint64_t *val);

@@ -241,6 +241,7 @@ static int build(struct vm *vm, const struct boot_info *bi)
         v->id = i;
         v->pcpu = &pcpus[i];
         v->io_bus = &vm->io_bus;
+        v->mmio_bus = &vm->mmio_bus;
         /* VPIDs are not reused until they wrap; vmx_vcpu_create flushes anyway. */
         v->vpid = next_vpid;
         next_vpid = next_vpid == 0xffff ? 1 : next_vpid + 1;
@@ -248,6 +249,7 @@ static int build(struct vm *vm, const struct boot_info *bi)
     vm->shutdown = (struct bochs_shutdown){ 0 };
     vm->at_line_start = true;
     io_bus_init(&vm->io_bus);
+    mmio_bus_init(&vm->mmio_bus);
 
     if (allocate_memory(vm))
         return -1;

@@ -9,6 +9,7 @@
 #include "host/bootinfo.h"
 #include "dev/bochs_shutdown.h"
 #include "dev/io_bus.h"
+#include "dev/mmio_bus.h"
 #include "dev/uart.h"
 #include "ept/ept.h"
 #include "ept/guest_mem.h"
@@ -40,6 +41,7 @@ struct vm {
     volatile bool pv_deferred;      /* a PV backend has work left: run it before an entry */
     struct bochs_shutdown shutdown; /* port 0x8900 */
     struct io_bus io_bus;           /* who decodes which port */
+    struct mmio_bus mmio_bus;       /* who decodes which guest-physical page outside RAM */
     bool prefix_output;             /* several VMs share the console */
     bool at_line_start;
 };
