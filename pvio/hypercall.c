@@ -152,7 +152,7 @@ static long set_callback_via(struct xen_domain *d, uint64_t via)
     d->callback_gsi = gsi;
     d->callback_level = false;
     /* Upcalls already pending go out the new way (Xen asserts every vCPU). */
-    for (unsigned i = 0; i < d->vm->nr_vcpus; i++)
+    for (unsigned i = 0; i < d->vm->machine.nr_vcpus; i++)
         xen_assert_upcall(d, i);
     return 0;
 }
@@ -195,7 +195,7 @@ static long hvm_op(struct hypercall *h)
             return -XEN_EFAULT;
         if (u.vector < 0x10)
             return -XEN_EINVAL;
-        if (u.vcpu >= h->v->vm->nr_vcpus)
+        if (u.vcpu >= h->v->vm->machine.nr_vcpus)
             return -XEN_ENOENT;
         h->d->vcpu[u.vcpu].upcall_vector = u.vector;
         xen_assert_upcall(h->d, u.vcpu);
@@ -211,7 +211,7 @@ static long register_vcpu_info(struct hypercall *h, uint32_t vcpu)
 {
     struct xen_domain *d = h->d;
     struct vcpu_register_vcpu_info r;
-    if (vcpu >= h->v->vm->nr_vcpus)
+    if (vcpu >= h->v->vm->machine.nr_vcpus)
         return -XEN_ENOENT;
     if (copy_in(h, h->arg[2], &r, sizeof(r)))
         return -XEN_EFAULT;
@@ -389,7 +389,7 @@ static const hypercall_fn hypercalls[] = {
     [HYPERVISOR_hvm_op] = hvm_op,
 };
 
-void xen_hypercall(struct vcpu *v)
+void xen_hypercall(void *ctx, struct vcpu *v)
 {
     struct guest_regs *r = &v->regs;
     uint64_t nr = r->gpr[GPR_RAX];
@@ -401,18 +401,19 @@ void xen_hypercall(struct vcpu *v)
         rc = -XEN_ENOSYS;       /* the 32-bit ABI is not offered */
     } else {
         struct hypercall h = {
-            .v = v, .d = v->vm->xen, .paging = vcpu_paging(v),
+            
+            .v = v, .d = ctx, .paging = vcpu_paging(v),
             .arg = { r->gpr[GPR_RDI], r->gpr[GPR_RSI], r->gpr[GPR_RDX], r->gpr[GPR_R10], r->gpr[GPR_R8] },
         };
         /* sched_op only yields or ends this vCPU: PV spinlock waiters polling
          * must not contend with the lock holder's exits. */
         bool locked = nr != HYPERVISOR_sched_op;
         if (locked)
-            spin_lock(&v->vm->lock);
+            spin_lock(&v->machine->lock);
         __atomic_fetch_add(&h.d->hypercalls, 1, __ATOMIC_RELAXED);
         rc = hypercalls[nr](&h);
         if (locked)
-            spin_unlock(&v->vm->lock);
+            spin_unlock(&v->machine->lock);
     }
     r->gpr[GPR_RAX] = (uint64_t)rc;
 }

@@ -24,7 +24,7 @@ uint8_t *xen_guest_ptr(struct xen_domain *d, uint64_t gpa, uint64_t len)
 static uint8_t *vcpu_info_of(void *ctx, unsigned vcpu)
 {
     struct xen_domain *d = ctx;
-    if (vcpu >= d->vm->nr_vcpus)
+    if (vcpu >= d->vm->machine.nr_vcpus)
         return NULL;
     if (d->vcpu[vcpu].vcpu_info_registered)
         return xen_guest_ptr(d, d->vcpu[vcpu].vcpu_info_gpa, XEN_VCPU_INFO_SIZE);
@@ -81,7 +81,7 @@ static void raise_upcall(void *ctx, unsigned vcpu)
 
 void xen_assert_upcall(struct xen_domain *d, unsigned vcpu)
 {
-    if (vcpu < d->vm->nr_vcpus && upcall_pending(d, vcpu))
+    if (vcpu < d->vm->machine.nr_vcpus && upcall_pending(d, vcpu))
         raise_upcall(d, vcpu);
 }
 
@@ -101,8 +101,9 @@ void xen_callback_eoi(struct xen_domain *d)
 
 /* --- CPUID and the hypercall page ------------------------------------------------ */
 
-struct cpuid_regs xen_cpuid(struct vcpu *v, uint32_t leaf)
+static struct cpuid_regs xen_cpuid(void *ctx, struct vcpu *v, uint32_t leaf, uint32_t subleaf)
 {
+    (void)ctx, (void)subleaf;
     struct cpuid_regs r = { 0, 0, 0, 0 };
     switch (leaf - XEN_CPUID_BASE) {
     case 0:
@@ -147,26 +148,24 @@ static void fill_hypercall_page(uint8_t *page)
     }
 }
 
-int xen_msr_write(struct vcpu *v, uint32_t msr, uint64_t val)
+static int xen_msr_write(void *ctx, struct vcpu *v, uint32_t msr, uint64_t val)
 {
-    struct xen_domain *d = v->vm->xen;
-    if (!d || msr != XEN_HYPERCALL_MSR)
-        return 0;
+    struct xen_domain *d = ctx;
+    (void)v, (void)msr;
     if (val & 0xfff)
         return -1;                      /* only page index 0 exists */
     uint8_t *page = xen_guest_ptr(d, val, 4096);
     if (!page)
         return -1;
     fill_hypercall_page(page);
-    return 1;
+    return 0;
 }
 
-int xen_msr_read(struct vcpu *v, uint32_t msr, uint64_t *val)
+static int xen_msr_read(void *ctx, struct vcpu *v, uint32_t msr, uint64_t *val)
 {
-    if (!v->vm->xen || msr != XEN_HYPERCALL_MSR)
-        return 0;
+    (void)ctx, (void)v, (void)msr;
     *val = 0;
-    return 1;
+    return 0;
 }
 
 /* The unplug ports, registered on the VM's I/O bus while the domain exists. */
@@ -203,15 +202,16 @@ void xen_print_stats(struct vm *vm)
 
 void xen_defer(struct xen_domain *d)
 {
-    d->vm->pv_deferred = true;
+    d->vm->machine.deferred_pending = true;
 }
 
-void xen_run_deferred(struct vm *vm)
+static void xen_run_deferred(void *ctx)
 {
-    spin_lock(&vm->lock);
-    vm->pv_deferred = false;
-    struct xen_domain *d = vm->xen;
-    if (d) {
+    struct xen_domain *d = ctx;
+    struct machine *m = &d->vm->machine;
+    spin_lock(&m->lock);
+    m->deferred_pending = false;
+    {
         uint32_t vbds = d->deferred_vbds;
         d->deferred_vbds = 0;
         for (unsigned i = 0; i < d->nr_vbds; i++)
@@ -224,7 +224,7 @@ void xen_run_deferred(struct vm *vm)
         if (d->callback_level)
             update_callback_line(d);
     }
-    spin_unlock(&vm->lock);
+    spin_unlock(&m->lock);
 }
 
 /* --- life cycle ------------------------------------------------------------------- */
@@ -248,7 +248,7 @@ int xen_domain_create(struct vm *vm, const struct boot_info *bi, const struct xe
     d->vm = vm;
     d->board = *board;
     d->callback_gsi = -1;
-    evtchn_init(&d->evtchn, vm->nr_vcpus, vcpu_info_of, raise_upcall, d);
+    evtchn_init(&d->evtchn, vm->machine.nr_vcpus, vcpu_info_of, raise_upcall, d);
     grant_table_init(&d->grants, &vm->mem, EVTCHN_BACKEND_DOMID);
 
     /* Grant frames sit at the start of the platform device's BAR1, backed by
@@ -271,6 +271,17 @@ int xen_domain_create(struct vm *vm, const struct boot_info *bi, const struct xe
     /* Ports 0x10-0x1F (the unplug protocol); without Xen mode they read all-ones. */
     if (io_bus_register(&vm->io_bus, XEN_UNPLUG_PORT_FIRST, XEN_UNPLUG_PORT_LAST, &unplug_io, d))
         return xen_create_fail(key, "xen_platform_pci", why, why_size, "the unplug ports are taken");
+    /* What its vCPUs reach: CPUID leaves, the hypercall-page MSR, VMCALL, and
+     * the backends' leftover work. */
+    struct machine *m = &vm->machine;
+    const struct cpuid_ext leaves = { XEN_CPUID_BASE, XEN_CPUID_BASE + 0xff, xen_cpuid, d };
+    const struct msr_ext page_msr = { XEN_HYPERCALL_MSR, XEN_HYPERCALL_MSR, xen_msr_read, xen_msr_write, d };
+    if (machine_add_cpuid(m, &leaves) || machine_add_msr(m, &page_msr))
+        return xen_create_fail(key, "xen_platform_pci", why, why_size, "the Xen CPUID leaves or MSR are taken");
+    m->hypercall = xen_hypercall;
+    m->hypercall_ctx = d;
+    m->deferred = xen_run_deferred;
+    m->deferred_ctx = d;
     return xenbus_create(d, bi, key, why, why_size);
 }
 
@@ -279,6 +290,9 @@ void xen_domain_destroy(struct vm *vm)
     struct xen_domain *d = vm->xen;
     if (!d)
         return;
+    vm->machine.hypercall = NULL;
+    vm->machine.deferred = NULL;
+    vm->machine.deferred_pending = false;
     xenbus_destroy(d);
     if (d->store_ring)
         palloc_free((uint64_t)(uintptr_t)d->store_ring, 1);

@@ -80,13 +80,10 @@ int xen_create_fail(const char **key, const char *k, char *why, size_t size, con
 /* Flush the virtual disks and free everything (the VM has stopped). */
 void xen_domain_destroy(struct vm *vm);
 
-/* CPUID leaves 0x40000000.. of a Xen-mode VM. */
-struct cpuid_regs xen_cpuid(struct vcpu *v, uint32_t leaf);
-/* The hypercall-page MSR: 1 handled, 0 not this MSR, -1 for #GP. */
-int xen_msr_write(struct vcpu *v, uint32_t msr, uint64_t val);
-int xen_msr_read(struct vcpu *v, uint32_t msr, uint64_t *val);
-/* VMCALL from the guest (pvio/hypercall.c). */
-void xen_hypercall(struct vcpu *v);
+/* VMCALL from the guest (pvio/hypercall.c); ctx is the domain. The domain
+ * registers it, its CPUID leaves and the hypercall-page MSR on the VM's
+ * machine when it is created. */
+void xen_hypercall(void *ctx, struct vcpu *v);
 
 /* The global callback vector when the vCPU has an upcall pending and uses
  * that mode (injected without the LAPIC, as Xen does), else -1. */
@@ -98,11 +95,9 @@ void xen_assert_upcall(struct xen_domain *d, unsigned vcpu);
  * (Linux clears evtchn_upcall_pending before its EOI). */
 void xen_callback_eoi(struct xen_domain *d);
 
-/* Serve backends' leftover work (vm->pv_deferred); any vCPU's CPU, just
- * before VM entry, takes the VM's lock. One budget each per call, so a guest
- * that keeps producing cannot hold a CPU in Keel. */
-void xen_run_deferred(struct vm *vm);
-/* A backend ran out of budget: have the next entry call xen_run_deferred. */
+/* A backend ran out of budget: the next entry of any vCPU serves the
+ * leftovers (the machine's deferred hook, under the VM's lock), one budget
+ * each per call, so a guest that keeps producing cannot hold a CPU in Keel. */
 void xen_defer(struct xen_domain *d);
 
 /* One line of counters at the VM's end: hypercalls, and per disk what

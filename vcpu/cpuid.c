@@ -5,9 +5,6 @@
 #include <string.h>
 #include "host/tsc.h"
 #include "vcpu/cpuid.h"
-#include "pvio/xen.h"
-#include "vm/platform.h"
-#include "vm/vm.h"
 #include "vmx/vmx_cpu.h"
 #include "vmx/vmx_defs.h"
 
@@ -71,9 +68,11 @@ static struct cpuid_regs keel_leaf(uint32_t leaf)
  * the LAPIC timer's input clock too, as Linux assumes. Linux multiplies the
  * crystal in kHz by EBX in 32 bits, so EBX stays below 2^32 / crystal_kHz
  * and EAX is the largest denominator that allows (a few ppm of rounding). */
-static struct cpuid_regs tsc_leaf(void)
+static struct cpuid_regs tsc_leaf(uint64_t crystal)
 {
-    const uint64_t crystal = PLATFORM_BUS_HZ, max_ebx = 0xffffffffull / (crystal / 1000);
+    if (crystal < 1000)
+        return (struct cpuid_regs){ 0, 0, 0, 0 };  /* no crystal: the leaf is not enumerated */
+    const uint64_t max_ebx = 0xffffffffull / (crystal / 1000);
     uint64_t eax = muldiv64(max_ebx, crystal, tsc_hz());
     if (eax == 0)
         eax = 1;
@@ -100,12 +99,17 @@ static uint32_t xsave_compacted_size(uint64_t xcr0)
 
 struct cpuid_regs cpuid_emulate(struct vcpu *v, uint32_t leaf, uint32_t subleaf)
 {
-    if ((leaf & 0xffffff00u) == CPUID_KEEL_BASE)
-        return v->vm->xen ? xen_cpuid(v, leaf) : keel_leaf(leaf);
-    /* The rest of the hypervisor range is empty: under a nested hypervisor
-     * the host's would show through and could be detected instead. */
-    if ((leaf & 0xf0000000u) == CPUID_KEEL_BASE)
+    if ((leaf & 0xf0000000u) == CPUID_KEEL_BASE) {
+        /* The hypervisor range: an extension's (the Xen mode's), else Keel's
+         * own leaves. The rest stays empty: under a nested hypervisor the
+         * host's would show through and could be detected instead. */
+        const struct cpuid_ext *e = machine_cpuid_ext(v->machine, leaf);
+        if (e)
+            return e->leaf(e->ctx, v, leaf, subleaf);
+        if ((leaf & 0xffffff00u) == CPUID_KEEL_BASE)
+            return keel_leaf(leaf);
         return (struct cpuid_regs){ 0, 0, 0, 0 };
+    }
 
     struct cpuid_regs r = cpuid(leaf, subleaf);
     const uint32_t proc2 = vmx_host.ctl.proc2;
@@ -160,11 +164,11 @@ struct cpuid_regs cpuid_emulate(struct vcpu *v, uint32_t leaf, uint32_t subleaf)
         r = (struct cpuid_regs){ 1u << 2, 0, 0, 0 };
         break;
     case 0x15:
-        r = tsc_leaf();
+        r = tsc_leaf(v->machine->bus_hz);
         break;
     case 0x16:
         r = (struct cpuid_regs){ (uint32_t)(tsc_hz() / 1000000), (uint32_t)(tsc_hz() / 1000000),
-                                 (uint32_t)(PLATFORM_BUS_HZ / 1000000), 0 };
+                                 (uint32_t)(v->machine->bus_hz / 1000000), 0 };
         break;
     case 5:     /* MONITOR/MWAIT */
     case 0xa:   /* performance monitoring */

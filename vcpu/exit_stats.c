@@ -2,6 +2,7 @@
 /* Printing a vCPU's exit accounting when its VM ends (boot CPU). */
 #include "lib/print.h"
 #include "vcpu/exit_stats.h"
+#include "vmx/exit.h"
 
 void exit_stats_print(const struct exit_stats *s, const char *vm_name, unsigned vcpu_id)
 {

@@ -22,7 +22,5 @@ static inline void exit_stats_add(struct exit_stats *s, unsigned reason, uint64_
 
 /* Print the table of non-zero rows, titled with the VM name. */
 void exit_stats_print(const struct exit_stats *s, const char *vm_name, unsigned vcpu_id);
-/* Human name for a basic exit reason ("CPUID", "I/O instruction", ...). */
-const char *exit_reason_name(unsigned reason);
 
 #endif

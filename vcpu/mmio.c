@@ -6,7 +6,6 @@
 #include "vcpu/mmio.h"
 #include "vcpu/mmio_decode.h"
 #include "vcpu/string_io.h"
-#include "vm/vm.h"        /* v->vm->mem, until guest memory has a neutral accessor */
 
 #define PAGE_SIZE 4096u
 
@@ -20,11 +19,11 @@ static size_t fetch(struct vcpu *v, uint8_t *bytes, struct walk_fault *fault)
     if (bits != 64)
         linear = (uint32_t)linear;
     unsigned access = WALK_FETCH | (vcpu_cpl(v) == 3 ? WALK_USER : 0);
-    if (!guest_linear_read(&v->vm->mem, &paging, linear, bytes, MMIO_INSN_MAX_LEN, access, fault))
+    if (!guest_linear_read(v->machine->mem, &paging, linear, bytes, MMIO_INSN_MAX_LEN, access, fault))
         return MMIO_INSN_MAX_LEN;
     size_t first = PAGE_SIZE - (linear & (PAGE_SIZE - 1));
     if (first >= MMIO_INSN_MAX_LEN ||
-        guest_linear_read(&v->vm->mem, &paging, linear, bytes, first, access, fault))
+        guest_linear_read(v->machine->mem, &paging, linear, bytes, first, access, fault))
         return 0;
     return first;
 }

@@ -5,8 +5,6 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include "vcpu/msr.h"
-#include "pvio/xen.h"
-#include "vm/platform.h"
 #include "arch/x86/msr_index.h"
 #include "vmx/vmx_cpu.h"
 #include "vmx/vmx_defs.h"
@@ -96,11 +94,10 @@ static int write_efer(struct vcpu *v, uint64_t val)
 
 int msr_read(struct vcpu *v, uint32_t msr, uint64_t *val)
 {
-    int handled = platform_msr_read(v, msr, val);     /* APIC base, x2APIC, TSC deadline */
-    if (!handled)
-        handled = xen_msr_read(v, msr, val);            /* Xen mode: hypercall page */
-    if (handled)
-        return handled < 0 ? -1 : 0;
+    /* The board's (APIC base, x2APIC, TSC deadline), the Xen mode's (hypercall page). */
+    const struct msr_ext *e = machine_msr_ext(v->machine, msr);
+    if (e)
+        return e->read(e->ctx, v, msr, val) ? -1 : 0;
     const struct msr_rule *r = find_rule(msr);
     if (!r || !offered(msr))
         return -1;
@@ -123,11 +120,9 @@ int msr_read(struct vcpu *v, uint32_t msr, uint64_t *val)
 
 int msr_write(struct vcpu *v, uint32_t msr, uint64_t val)
 {
-    int handled = platform_msr_write(v, msr, val);
-    if (!handled)
-        handled = xen_msr_write(v, msr, val);
-    if (handled)
-        return handled < 0 ? -1 : 0;
+    const struct msr_ext *e = machine_msr_ext(v->machine, msr);
+    if (e)
+        return e->write(e->ctx, v, msr, val) ? -1 : 0;
     const struct msr_rule *r = find_rule(msr);
     if (!r || !offered(msr))
         return -1;

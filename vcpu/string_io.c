@@ -5,7 +5,6 @@
  * not checked: flat and 64-bit guests have none that matter. */
 #include "vcpu/pio.h"
 #include "vcpu/string_io.h"
-#include "vm/vm.h"
 #include "vmx/vmx_cpu.h"
 #include "arch/x86/x86.h"
 
@@ -58,9 +57,9 @@ enum string_io_result string_io_emulate(struct vcpu *v, const struct string_io *
         int rc;
         if (op->in) {
             val = vcpu_port_read(v, op->port, op->size);
-            rc = guest_linear_write(&v->vm->mem, &paging, linear, &val, op->size, access, &fault);
+            rc = guest_linear_write(v->machine->mem, &paging, linear, &val, op->size, access, &fault);
         } else {
-            rc = guest_linear_read(&v->vm->mem, &paging, linear, &val, op->size, access, &fault);
+            rc = guest_linear_read(v->machine->mem, &paging, linear, &val, op->size, access, &fault);
             if (!rc)
                 vcpu_port_write(v, op->port, op->size, val);
         }

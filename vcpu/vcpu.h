@@ -1,17 +1,24 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* A virtual CPU: its registers, state emulated by Keel, exit accounting and
- * how it ended. Vendor-neutral: devices and policies see only this. */
+/* A virtual CPU: its registers, its VT-x part, the state Keel emulates, exit
+ * accounting and how it ended. Vendor-neutral: devices and policies see only
+ * this, and reach the VM through v->machine (vcpu/machine.h). */
 #ifndef KEEL_VCPU_VCPU_H
 #define KEEL_VCPU_VCPU_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include "vcpu/exit_stats.h"
 #include "arch/x86/guest_regs.h"
+#include "arch/x86/vcpu_state.h"
+#include "arch/x86/vexit.h"
+#include "vcpu/exit_stats.h"
+#include "vcpu/machine.h"
+#include "vmx/vmx_vcpu.h"
 
 struct vm;
 struct pcpu;
+struct io_bus;
+struct mmio_bus;
 
 enum vcpu_end {
     VCPU_RUNNING,
@@ -25,44 +32,24 @@ enum vcpu_end {
 
 #define VCPU_END_REASON_MAX 128
 
-/* The architectural state a vCPU starts in, as a boot protocol defines it. */
-enum vcpu_start_mode {
-    START_PROTECTED_FLAT,       /* Multiboot: 32-bit flat segments, paging off */
-    START_LONG_MODE,            /* Linux 64-bit boot protocol: paging on, given CR3 and GDT */
-    START_REAL_MODE,            /* an AP after SIPI: CS = cs, base cs << 4, RIP = rip */
-};
-
-struct vcpu_start {
-    enum vcpu_start_mode mode;
-    uint64_t rip;
-    uint64_t cr3, gdt_base;     /* START_LONG_MODE */
-    uint16_t gdt_limit, cs, ds;
-};
-
-struct io_bus;
-struct mmio_bus;
-
 struct vcpu {
-    struct guest_regs regs;     /* first: the entry stub is handed &regs */
-    struct vm *vm;
+    struct guest_regs regs;     /* saved and loaded around each entry */
+    struct vmx_vcpu vmx;        /* the VT-x part: VMCS, controls, queued event */
+    struct machine *machine;    /* its VM, as this layer sees it */
+    struct vm *vm;              /* its VM, for the floors above (vm/, pvio/) only */
     struct io_bus *io_bus;      /* its VM's ports */
-    struct mmio_bus *mmio_bus;  /* its VM's device memory */
+    struct mmio_bus *mmio_bus;  /* its VM's MMIO ranges */
     unsigned id;
     struct pcpu *pcpu;          /* the physical CPU it runs on */
 
-    /* Root-mode bookkeeping owned by vmx/ */
-    uint64_t vmcs_phys;
-    bool launched;
-    uint16_t vpid;
-    uint32_t proc_controls;     /* current primary controls (interrupt window toggles) */
+    /* Run-loop bookkeeping (vcpu/run.c) */
     uint64_t armed_deadline;    /* host timer deadline armed for this vCPU */
-    volatile bool intr_maybe_pending;   /* the platform raised something: look before entry */
-    bool event_queued;          /* VM-entry interruption info holds an event */
+    volatile bool intr_maybe_pending;   /* the board raised something: look before entry */
     bool nmi_pending;           /* an NMI waits for the guest to be able to take it */
+    struct vexit exit;          /* the last exit, as the vendor layer decoded it */
 
     /* Guest-visible state Keel emulates or shadows */
     uint64_t xcr0;              /* the guest's XCR0; loaded before each entry */
-    uint64_t cr8;               /* task priority as seen through MOV CR8 */
     bool saw_init;              /* an AP has had its INIT; the next SIPI starts it */
     bool reset_by_init;         /* an AP got INIT while running: back to wait-for-SIPI */
 
@@ -73,7 +60,7 @@ struct vcpu {
     char end_reason[VCPU_END_REASON_MAX];
 };
 
-/* Make the vCPU look at its platform's interrupts before its next entry,
+/* Make the vCPU look at its board's interrupts before its next entry,
  * interrupting its physical CPU if that is another one. */
 void vcpu_kick(struct vcpu *v);
 
@@ -81,28 +68,35 @@ void vcpu_kick(struct vcpu *v);
 void vcpu_end(struct vcpu *v, enum vcpu_end how, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-/* Architectural state accessors implemented by the vendor layer (vmx/). */
-enum vcpu_state_reg {
-    VREG_RIP, VREG_RSP, VREG_RFLAGS,
-    VREG_CR0, VREG_CR3, VREG_CR4,      /* CR0/CR4 as the guest sees them */
-    VREG_EFER, VREG_PAT,
-    VREG_SYSENTER_CS, VREG_SYSENTER_ESP, VREG_SYSENTER_EIP,
-    VREG_FS_BASE, VREG_GS_BASE,
-    VREG_TSC_OFFSET,
-    VREG_CS_BASE,
-};
-uint64_t vcpu_get(struct vcpu *v, enum vcpu_state_reg r);
-void vcpu_set(struct vcpu *v, enum vcpu_state_reg r, uint64_t val);
+/* Create the vCPU's VT-x state in its start state (on the CPU that will run
+ * it). 0, or -1 when there is no memory for it. */
+int vcpu_create(struct vcpu *v, uint64_t eptp, uint64_t tsc_offset, const struct vcpu_start *start);
+void vcpu_destroy(struct vcpu *v);
+/* Run until the vCPU ends, the machine ends, or an AP is reset by INIT;
+ * then, if it ended, tell the board (ops->ended). */
+void vcpu_run(struct vcpu *v);
+
+/* Architectural state, through the vendor layer. */
+static inline uint64_t vcpu_get(struct vcpu *v, enum vcpu_state_reg r) { return vmx_state_get(&v->vmx, r); }
+static inline void vcpu_set(struct vcpu *v, enum vcpu_state_reg r, uint64_t val) { vmx_state_set(&v->vmx, r, val); }
 /* Current privilege level, and the code size: 16, 32 or 64. */
-unsigned vcpu_cpl(struct vcpu *v);
-unsigned vcpu_code_bits(struct vcpu *v);
+static inline unsigned vcpu_cpl(struct vcpu *v) { return vmx_cpl(&v->vmx); }
+static inline unsigned vcpu_code_bits(struct vcpu *v) { return vmx_code_bits(&v->vmx); }
 /* Move RIP past an emulated instruction (and end STI/MOV-SS blocking). */
-void vcpu_advance_rip(struct vcpu *v, uint64_t len);
+static inline void vcpu_advance_rip(struct vcpu *v, uint64_t len) { vmx_advance_rip(&v->vmx, len); }
+/* Past the instruction that caused the current exit. */
+static inline void vcpu_skip_instruction(struct vcpu *v) { vmx_skip_instruction(&v->vmx); }
 /* Queue a hardware exception for delivery at the next entry; the faulting
  * instruction is not skipped. */
-void vcpu_inject_exception(struct vcpu *v, unsigned vector, bool has_error, uint32_t error);
+static inline void vcpu_inject_exception(struct vcpu *v, unsigned vector, bool has_error, uint32_t error)
+{
+    vmx_inject_exception(&v->vmx, vector, has_error, error);
+}
 /* #PF with CR2 = linear and the given error code. */
-void vcpu_inject_page_fault(struct vcpu *v, uint64_t linear, uint32_t error);
+static inline void vcpu_inject_page_fault(struct vcpu *v, uint64_t linear, uint32_t error)
+{
+    vmx_inject_page_fault(&v->vmx, linear, error);
+}
 static inline void vcpu_inject_gp(struct vcpu *v) { vcpu_inject_exception(v, 13, true, 0); }
 static inline void vcpu_inject_ud(struct vcpu *v) { vcpu_inject_exception(v, 6, false, 0); }
 

@@ -137,7 +137,7 @@ int platform_init(struct vm *vm)
     const struct guest_mem *mem = &vm->mem;
     uint64_t ram_size = vm->mem.size;
     memset(p, 0, sizeof(*p));
-    p->nr_cpus = vm->nr_vcpus;
+    p->nr_cpus = vm->machine.nr_vcpus;
     p->tsc_start = rdtsc();
     for (unsigned i = 0; i < 16; i++)
         p->isa_irq[i] = (struct irq_line){ isa_irq_set, vm, i };

@@ -19,7 +19,6 @@
 #include "ept/guest_mem.h"
 #include "vcpu/vcpu.h"
 
-#define NO_DEADLINE UINT64_MAX
 
 /* Fixed guest-physical layout (the ACPI tables and MADT say the same). */
 #define PLATFORM_ACPI_GPA     0xf0000ull    /* in the reserved BIOS area; the RSDP is found by a scan */

@@ -15,15 +15,14 @@
 #include "vm/linux_loader.h"
 #include "vm/multiboot_loader.h"
 #include "vm/vm.h"
-#include "vmx/vmcs.h"
 #include "vmx/vmx_cpu.h"
+#include "arch/x86/msr_index.h"
 #include "arch/x86/x86.h"
 
 #define MULTIBOOT_BOOT_MAGIC 0x2badb002u
 
-/* One VM runs at a time: its state lives here rather than on the stack. */
-static struct vm the_vm;
-static char mb_cmdline[CONFIG_PATH_MAX + 1 + CONFIG_CMDLINE_MAX];
+/* VPIDs are the host's: each new vCPU takes the next, so no TLB entry
+ * tagged for one VM is used by another (vmx_vcpu_create flushes anyway). */
 static uint16_t next_vpid = 1;
 
 void vm_console_putc(struct vm *vm, char c)
@@ -50,31 +49,49 @@ static void board_deliver_vector(void *ctx, unsigned vcpu, uint8_t vector)
     platform_deliver_vector(ctx, vcpu, vector);
 }
 
+/* A VM's state is allocated when its config is read and freed when it
+ * ends for good, so nothing of one VM outlives it or is shared with the next. */
+#define VM_STATE_PAGES ((sizeof(struct vm) + PAGE_SIZE - 1) / PAGE_SIZE)
+
+static struct vm *vm_alloc(void)
+{
+    uint64_t phys = palloc_alloc(VM_STATE_PAGES, PAGE_SIZE);
+    if (!phys)
+        return NULL;
+    struct vm *vm = (struct vm *)(uintptr_t)phys;
+    memset(vm, 0, sizeof(*vm));
+    return vm;
+}
+
+static void vm_free(struct vm *vm)
+{
+    palloc_free((uint64_t)(uintptr_t)vm, VM_STATE_PAGES);
+}
+
 static uint64_t alloc_table_page(void) { return palloc_page(); }
 static void free_table_page(uint64_t page) { palloc_free(page, 1); }
 
-/* Set when a VM cannot be built: "file: key: what". */
-static char build_error[192];
-
-static int fail(const char *key, const char *fmt, const char *detail)
+/* A VM that cannot be built: vm->build_error says "file: key: what". */
+static int fail(struct vm *vm, const char *key, const char *fmt, const char *detail)
 {
     char what[128];
     snprintf(what, sizeof(what), fmt, detail);
-    snprintf(build_error, sizeof(build_error), "%s: %s: %s", the_vm.cfg_path, key, what);
+    snprintf(vm->build_error, sizeof(vm->build_error), "%s: %s: %s", vm->cfg_path, key, what);
     return -1;
 }
 
-static const struct boot_module *find_file(const struct boot_info *bi, const char *key,
+static const struct boot_module *find_file(struct vm *vm, const struct boot_info *bi, const char *key,
                                            const char *path)
 {
     const struct boot_module *m = boot_module_find(bi, path);
     if (!m)
-        fail(key, "%s was not given to the boot loader (no module2 line names it)", path);
+        fail(vm, key, "%s was not given to the boot loader (no module2 line names it)", path);
     return m;
 }
 
 /* A module string from the config: "path args"; the path is the first word. */
-static const struct boot_module *find_module_entry(const struct boot_info *bi, const char *entry)
+static const struct boot_module *find_module_entry(struct vm *vm, const struct boot_info *bi,
+                                                   const char *entry)
 {
     char path[CONFIG_PATH_MAX];
     size_t n = 0;
@@ -83,37 +100,37 @@ static const struct boot_module *find_module_entry(const struct boot_info *bi, c
         n++;
     }
     path[n] = '\0';
-    return find_file(bi, "modules", path);
+    return find_file(vm, bi, "modules", path);
 }
 
 static int load_multiboot(struct vm *vm, const struct boot_info *bi, struct vcpu_start *start)
 {
     const struct vm_config *c = &vm->cfg;
-    const struct boot_module *kernel = find_file(bi, "kernel", c->kernel);
+    const struct boot_module *kernel = find_file(vm, bi, "kernel", c->kernel);
     if (!kernel)
         return -1;
     struct multiboot_load_request req = {
         .kernel = (const void *)(uintptr_t)kernel->start,
         .kernel_len = kernel->end - kernel->start,
-        .cmdline = mb_cmdline,
+        .cmdline = vm->mb_cmdline,
     };
     /* As QEMU's -kernel: the kernel's path, then its arguments. */
-    snprintf(mb_cmdline, sizeof(mb_cmdline), c->cmdline[0] ? "%s %s" : "%s", c->kernel, c->cmdline);
+    snprintf(vm->mb_cmdline, sizeof(vm->mb_cmdline), c->cmdline[0] ? "%s %s" : "%s", c->kernel, c->cmdline);
 
     /* A ramdisk is the first module of a Multiboot guest (QEMU's -initrd). */
     if (c->ramdisk[0]) {
-        const struct boot_module *m = find_file(bi, "ramdisk", c->ramdisk);
+        const struct boot_module *m = find_file(vm, bi, "ramdisk", c->ramdisk);
         if (!m)
             return -1;
         req.module[req.nr_modules++] = (struct multiboot_module_image){
             (const void *)(uintptr_t)m->start, m->end - m->start, c->ramdisk };
     }
     for (unsigned i = 0; i < c->nr_modules; i++) {
-        const struct boot_module *m = find_module_entry(bi, c->modules[i]);
+        const struct boot_module *m = find_module_entry(vm, bi, c->modules[i]);
         if (!m)
             return -1;
         if (req.nr_modules == MULTIBOOT_LOADER_MODULES_MAX)
-            return fail("modules", "more than %s modules", "8");
+            return fail(vm, "modules", "more than %s modules", "8");
         req.module[req.nr_modules++] = (struct multiboot_module_image){
             (const void *)(uintptr_t)m->start, m->end - m->start, c->modules[i] };
     }
@@ -122,7 +139,7 @@ static int load_multiboot(struct vm *vm, const struct boot_info *bi, struct vcpu
     if (multiboot_load(&vm->mem, &req, &res, &why)) {
         char what[128];
         snprintf(what, sizeof(what), "%s: %s", c->kernel, why);
-        return fail("kernel", "%s", what);
+        return fail(vm, "kernel", "%s", what);
     }
     vm->vcpus[0].regs.gpr[GPR_RAX] = MULTIBOOT_BOOT_MAGIC;
     vm->vcpus[0].regs.gpr[GPR_RBX] = res.info_gpa;
@@ -144,12 +161,12 @@ static int load_linux(struct vm *vm, const struct boot_info *bi, struct vcpu_sta
 {
     const struct vm_config *c = &vm->cfg;
     if (c->nr_modules)
-        return fail("modules", "%s", "Linux guests take a ramdisk, not Multiboot modules");
-    const struct boot_module *kernel = find_file(bi, "kernel", c->kernel);
+        return fail(vm, "modules", "%s", "Linux guests take a ramdisk, not Multiboot modules");
+    const struct boot_module *kernel = find_file(vm, bi, "kernel", c->kernel);
     if (!kernel)
         return -1;
     const struct boot_module *initrd = NULL;
-    if (c->ramdisk[0] && !(initrd = find_file(bi, "ramdisk", c->ramdisk)))
+    if (c->ramdisk[0] && !(initrd = find_file(vm, bi, "ramdisk", c->ramdisk)))
         return -1;
     struct linux_e820_entry e820[4];
     struct linux_load_request req = {
@@ -164,7 +181,7 @@ static int load_linux(struct vm *vm, const struct boot_info *bi, struct vcpu_sta
     if (linux_load(&vm->mem, &req, &res, &why)) {
         char what[128];
         snprintf(what, sizeof(what), "%s: %s", c->kernel, why);
-        return fail("kernel", "%s", what);
+        return fail(vm, "kernel", "%s", what);
     }
     vm->vcpus[0].regs.gpr[GPR_RSI] = res.boot_params_gpa;
     *start = (struct vcpu_start){
@@ -182,18 +199,18 @@ static int allocate_memory(struct vm *vm)
         char what[96];
         snprintf(what, sizeof(what), "%lu MiB requested but only %lu MiB are free",
                  vm->cfg.memory_mib, free_mib);
-        return fail("memory", "%s", what);
+        return fail(vm, "memory", "%s", what);
     }
     vm->ept = (struct ept){ .alloc_page = alloc_table_page, .free_page = free_table_page };
     if (ept_init(&vm->ept) || guest_ram_map(&vm->mem, &vm->ept, vmx_host.ctl.ept_2m_pages))
-        return fail("memory", "%s", "no memory left for EPT tables");
+        return fail(vm, "memory", "%s", "no memory left for EPT tables");
     return 0;
 }
 
 /* Application processors give their vCPUs back when the VM ends. */
 static void wait_for_aps(struct vm *vm)
 {
-    for (unsigned i = 1; i < vm->nr_vcpus; i++)
+    for (unsigned i = 1; i < vm->machine.nr_vcpus; i++)
         while (vm->vcpus[i].pcpu && vm->vcpus[i].pcpu->assigned == &vm->vcpus[i]) {
             smp_kick(vm->vcpus[i].pcpu);
             cpu_relax();
@@ -202,48 +219,83 @@ static void wait_for_aps(struct vm *vm)
 
 static void destroy(struct vm *vm)
 {
-    vm->ending = true;
+    vm->machine.ending = true;
     wait_for_aps(vm);
-    vmx_vcpu_destroy(&vm->vcpus[0]);
+    vcpu_destroy(&vm->vcpus[0]);
     xen_domain_destroy(vm);
     ept_destroy(&vm->ept);
     guest_ram_free(&vm->mem);
+}
+
+/* The board, as the run loop of each vCPU reaches it. */
+static const struct vcpu_ops vm_vcpu_ops = {
+    .update_timers = platform_update,
+    .pending_intr = platform_pending_interrupt,
+    .ack_intr = platform_ack_interrupt,
+    .take_nmi = platform_take_nmi,
+    .init_pending = platform_init_pending,
+    .ended = vm_vcpu_ended,
+};
+
+/* The MSRs the board owns, as machine extensions: platform_msr_* answer 1
+ * for handled, -1 for #GP (0, not theirs, cannot happen in these ranges). */
+static int board_msr_read(void *ctx, struct vcpu *v, uint32_t msr, uint64_t *val)
+{
+    (void)ctx;
+    return platform_msr_read(v, msr, val) == 1 ? 0 : -1;
+}
+
+static int board_msr_write(void *ctx, struct vcpu *v, uint32_t msr, uint64_t val)
+{
+    (void)ctx;
+    return platform_msr_write(v, msr, val) == 1 ? 0 : -1;
+}
+
+static int attach_platform_msrs(struct machine *m)
+{
+    static const struct msr_ext board_msrs[] = {
+        { MSR_IA32_APIC_BASE, MSR_IA32_APIC_BASE, board_msr_read, board_msr_write, NULL },
+        { LAPIC_MSR_TSC_DEADLINE, LAPIC_MSR_TSC_DEADLINE, board_msr_read, board_msr_write, NULL },
+        { LAPIC_MSR_X2APIC_FIRST, LAPIC_MSR_X2APIC_LAST, board_msr_read, board_msr_write, NULL },
+    };
+    for (size_t i = 0; i < sizeof(board_msrs) / sizeof(board_msrs[0]); i++)
+        if (machine_add_msr(m, &board_msrs[i]))
+            return -1;
+    return 0;
 }
 
 static int build(struct vm *vm, const struct boot_info *bi)
 {
     const struct vm_config *c = &vm->cfg;
     if (c->type == VM_TYPE_BIOS)
-        return fail("type", "%s", "\"bios\" guests are not supported yet");
+        return fail(vm, "type", "%s", "\"bios\" guests are not supported yet");
     if (c->nr_disks && !c->xen_platform_pci)
-        return fail("disk", "%s", "PV disks need xen_platform_pci = 1");
+        return fail(vm, "disk", "%s", "PV disks need xen_platform_pci = 1");
     if ((c->memory_mib << 20) > PLATFORM_RAM_LIMIT)
-        return fail("memory", "%s", "at most 3584 MiB: RAM ends below the PCI window at 0xe0000000");
+        return fail(vm, "memory", "%s", "at most 3584 MiB: RAM ends below the PCI window at 0xe0000000");
     if (c->vcpus > VM_VCPUS_MAX || c->vcpus > nr_pcpus) {
         char what[96];
         snprintf(what, sizeof(what), "%u vCPUs requested; this machine runs at most %u",
                  c->vcpus, nr_pcpus < VM_VCPUS_MAX ? nr_pcpus : VM_VCPUS_MAX);
-        return fail("vcpus", "%s", what);
+        return fail(vm, "vcpus", "%s", what);
     }
 
     /* vCPU n runs on physical CPU n: no scheduler, no migration. */
-    vm->nr_vcpus = c->vcpus;
-    vm->ending = false;
+    machine_init(&vm->machine, &vm->mem, &vm_vcpu_ops, c->vcpus);
+    vm->machine.bus_hz = PLATFORM_BUS_HZ;
     vm->ended_by = NULL;            /* a restarted VM's end is its own */
-    vm->pv_deferred = false;
-    vm->halted_forever = 0;
     vm->tsc_offset = (uint64_t)0 - rdtsc();     /* the guest's TSC starts at 0 */
-    vm->lock = (struct spinlock){ 0 };
-    for (unsigned i = 0; i < vm->nr_vcpus; i++) {
+    for (unsigned i = 0; i < vm->machine.nr_vcpus; i++) {
         struct vcpu *v = &vm->vcpus[i];
         memset(v, 0, sizeof(*v));
         v->vm = vm;
+        v->machine = &vm->machine;
         v->id = i;
         v->pcpu = &pcpus[i];
         v->io_bus = &vm->io_bus;
         v->mmio_bus = &vm->mmio_bus;
         /* VPIDs are not reused until they wrap; vmx_vcpu_create flushes anyway. */
-        v->vpid = next_vpid;
+        v->vmx.vpid = next_vpid;
         next_vpid = next_vpid == 0xffff ? 1 : next_vpid + 1;
     }
     vm->shutdown = (struct bochs_shutdown){ 0 };
@@ -254,7 +306,9 @@ static int build(struct vm *vm, const struct boot_info *bi)
     if (allocate_memory(vm))
         return -1;
     if (platform_init(vm))
-        return fail("memory", "%s", "too small for the platform's ACPI tables");
+        return fail(vm, "memory", "%s", "too small for the platform's ACPI tables");
+    if (attach_platform_msrs(&vm->machine))
+        return fail(vm, "platform", "%s", "the machine refused the board's MSRs (a Keel bug)");
     const struct uart_console console = { uart_console_putc, uart_console_getc, vm };
     uart_reset(&vm->uart, platform_isa_irq(vm, 4), &console);
     /* Ports outside the PC platform proper (platform_init registered those). */
@@ -263,23 +317,23 @@ static int build(struct vm *vm, const struct boot_info *bi)
         io_bus_register(&vm->io_bus, UART_COM1_BASE, UART_COM1_BASE + 7, &uart_io, &vm->uart) ||
         io_bus_register(&vm->io_bus, BOCHS_SHUTDOWN_PORT, BOCHS_SHUTDOWN_PORT, &bochs_shutdown_io,
                         &vm->shutdown))
-        return fail("platform", "%s", "the I/O bus refused a device's ports (a Keel bug)");
+        return fail(vm, "platform", "%s", "the I/O bus refused a device's ports (a Keel bug)");
     if (c->xen_platform_pci) {
         const char *key;
         char why[128];
         const struct xen_board board = { board_set_gsi, board_deliver_vector, vm };
         if (xen_domain_create(vm, bi, &board, &key, why, sizeof(why)))
-            return fail(key, "%s", why);
+            return fail(vm, key, "%s", why);
     }
     struct vcpu_start start;
     if ((c->type == VM_TYPE_LINUX ? load_linux : load_multiboot)(vm, bi, &start))
         return -1;
-    if (vmx_vcpu_create(&vm->vcpus[0], ept_pointer(&vm->ept), &start))
-        return fail("memory", "%s", "no memory left for the VMCS");
+    if (vcpu_create(&vm->vcpus[0], ept_pointer(&vm->ept), vm->tsc_offset, &start))
+        return fail(vm, "memory", "%s", "no memory left for the VMCS");
     msr_reset_passthrough();
     fpu_reset();
     /* The other vCPUs wait on their CPUs for the guest's INIT and SIPI. */
-    for (unsigned i = 1; i < vm->nr_vcpus; i++) {
+    for (unsigned i = 1; i < vm->machine.nr_vcpus; i++) {
         vm->vcpus[i].pcpu->assigned = &vm->vcpus[i];
         smp_kick(vm->vcpus[i].pcpu);
     }
@@ -292,35 +346,32 @@ void vm_run_ap_vcpu(struct vcpu *v)
     struct vm *vm = v->vm;
     for (;;) {
         int vector = -1;
-        while (!vm->ending) {
-            spin_lock(&vm->lock);
+        while (!vm->machine.ending) {
+            spin_lock(&vm->machine.lock);
             vector = platform_take_startup(v);
-            spin_unlock(&vm->lock);
+            spin_unlock(&vm->machine.lock);
             if (vector >= 0)
                 break;
             __asm__ volatile("sti; hlt; cli" ::: "memory");    /* woken by a kick */
         }
-        if (vm->ending)
+        if (vm->machine.ending)
             return;
         struct vcpu_start start = { .mode = START_REAL_MODE, .rip = 0, .cs = (uint16_t)(vector << 8) };
-        if (vmx_vcpu_create(v, ept_pointer(&vm->ept), &start)) {
+        if (vcpu_create(v, ept_pointer(&vm->ept), vm->tsc_offset, &start)) {
             vcpu_end(v, END_ERROR, "no memory left for the VMCS of vCPU %u", v->id);
             vm_vcpu_ended(v);
             return;
         }
         msr_reset_passthrough();
         fpu_reset();
-        vmx_vcpu_run(v);
-        vmx_vcpu_destroy(v);
-        if (!v->reset_by_init || vm->ending)
+        vcpu_run(v);
+        vcpu_destroy(v);
+        if (!v->reset_by_init || vm->machine.ending)
             return;
         /* INIT while running (CPU offlined and brought back): the state INIT
          * gives (SDM Vol. 3A Table 10-1: GPRs 0), then wait for the SIPI. */
         v->reset_by_init = false;
         v->saw_init = false;
-        v->event_queued = false;
-        v->nmi_pending = false;
-        v->cr8 = 0;
         for (unsigned i = 0; i < GPR_COUNT; i++)
             v->regs.gpr[i] = 0;
     }
@@ -330,12 +381,12 @@ void vm_run_ap_vcpu(struct vcpu *v)
 void vm_vcpu_ended(struct vcpu *v)
 {
     struct vm *vm = v->vm;
-    spin_lock(&vm->lock);
+    spin_lock(&vm->machine.lock);
     if (!vm->ended_by)
         vm->ended_by = v;
-    vm->ending = true;
-    spin_unlock(&vm->lock);
-    for (unsigned i = 0; i < vm->nr_vcpus; i++)
+    vm->machine.ending = true;
+    spin_unlock(&vm->machine.lock);
+    for (unsigned i = 0; i < vm->machine.nr_vcpus; i++)
         if (&vm->vcpus[i] != v)
             vcpu_kick(&vm->vcpus[i]);
 }
@@ -372,7 +423,7 @@ static enum vm_action report_end(struct vm *vm)
     case VCPU_RUNNING:
         break;
     }
-    if (vm->nr_vcpus > 1)
+    if (vm->machine.nr_vcpus > 1)
         printk("keel: vm %s ended: error: vCPU %u: %s\n", name, v->id, v->end_reason);
     else
         printk("keel: vm %s ended: error: %s\n", name, v->end_reason);
@@ -397,9 +448,14 @@ static void config_path_of(const struct boot_info *bi, const struct boot_module 
 void vm_run_from_config(const struct boot_info *bi, const struct boot_module *cfg_mod,
                         bool shared_console)
 {
-    struct vm *vm = &the_vm;
-    memset(vm, 0, sizeof(*vm));
-    config_path_of(bi, cfg_mod, vm->cfg_path, sizeof(vm->cfg_path));
+    char path[CONFIG_PATH_MAX];
+    config_path_of(bi, cfg_mod, path, sizeof(path));
+    struct vm *vm = vm_alloc();
+    if (!vm) {
+        printk("keel: vm %s ended: error: %s: no memory left for the VM's state\n", path, path);
+        return;
+    }
+    memcpy(vm->cfg_path, path, sizeof(path));
     vm->prefix_output = shared_console;
 
     struct config_error err;
@@ -411,37 +467,41 @@ void vm_run_from_config(const struct boot_info *bi, const struct boot_module *cf
         else
             printk("keel: vm %s ended: error: %s: %s%s%s\n", vm->cfg_path, vm->cfg_path,
                    err.key, err.key[0] ? ": " : "", err.msg);
+        vm_free(vm);
         return;
     }
 
     for (;;) {
         if (build(vm, bi)) {
-            printk("keel: vm %s ended: error: %s\n", vm->cfg.name, build_error);
+            printk("keel: vm %s ended: error: %s\n", vm->cfg.name, vm->build_error);
             destroy(vm);
+            vm_free(vm);
             return;
         }
         printk("keel: vm %s started: %lu MiB, %u vCPU%s, kernel %s, tsc %lu\n", vm->cfg.name,
-               vm->cfg.memory_mib, vm->nr_vcpus, vm->nr_vcpus == 1 ? "" : "s", vm->cfg.kernel,
+               vm->cfg.memory_mib, vm->machine.nr_vcpus, vm->machine.nr_vcpus == 1 ? "" : "s", vm->cfg.kernel,
                (vm->started_at = rdtsc()));
-        vmx_vcpu_run(&vm->vcpus[0]);
-        vm->ending = true;
+        vcpu_run(&vm->vcpus[0]);
+        vm->machine.ending = true;
         wait_for_aps(vm);
         uint64_t ended_at = rdtsc();
         enum vm_action action = report_end(vm);
         printk("keel: vm %s ran from tsc %lu to %lu\n", vm->cfg.name, vm->started_at, ended_at);
-        for (unsigned i = 0; i < vm->nr_vcpus; i++)
+        for (unsigned i = 0; i < vm->machine.nr_vcpus; i++)
             exit_stats_print(&vm->vcpus[i].stats, vm->cfg.name, i);
         xen_print_stats(vm);
         if (action == VM_ACTION_PRESERVE) {
             /* Keep its memory for inspection; only its CPU state is released. */
-            vmx_vcpu_destroy(&vm->vcpus[0]);
+            vcpu_destroy(&vm->vcpus[0]);
             xen_domain_destroy(vm);         /* flushes its disks */
             printk("keel: vm %s preserved (%lu MiB kept)\n", vm->cfg.name, vm->cfg.memory_mib);
-            return;
+            return;         /* its state stays allocated with its memory */
         }
         destroy(vm);
-        if (action != VM_ACTION_RESTART)
+        if (action != VM_ACTION_RESTART) {
+            vm_free(vm);
             return;
+        }
         printk("keel: vm %s restarting (%s)\n", vm->cfg.name, action_name(action));
     }
 }

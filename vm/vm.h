@@ -26,24 +26,21 @@ struct vm {
     char cfg_path[CONFIG_PATH_MAX];
     struct guest_mem mem;
     struct ept ept;
-    unsigned nr_vcpus;
+    struct machine machine;         /* what its vCPUs share: lock, ending, ops, extensions */
     struct vcpu vcpus[VM_VCPUS_MAX];
-    /* Serializes device emulation: every vCPU's exits reach the same devices. */
-    struct spinlock lock;
-    volatile bool ending;           /* a vCPU ended: all stop */
     uint64_t tsc_offset;            /* guest TSC = host TSC + this, the same on every vCPU */
     uint64_t started_at;            /* host TSC when vCPU 0 was first entered */
-    unsigned halted_forever;        /* vCPUs parked by HLT with interrupts off */
     struct vcpu *ended_by;
     struct uart uart;
     struct platform platform;
     struct xen_domain *xen;         /* Xen-compatible mode (pvio/), or NULL */
-    volatile bool pv_deferred;      /* a PV backend has work left: run it before an entry */
     struct bochs_shutdown shutdown; /* port 0x8900 */
     struct io_bus io_bus;           /* who decodes which port */
     struct mmio_bus mmio_bus;       /* who decodes which guest-physical page outside RAM */
     bool prefix_output;             /* several VMs share the console */
     bool at_line_start;
+    char mb_cmdline[CONFIG_PATH_MAX + 1 + CONFIG_CMDLINE_MAX];  /* a Multiboot kernel's, as loaded */
+    char build_error[192];          /* why it could not be built: "file: key: what" */
 };
 
 /* Run an application processor's vCPU: wait for the guest's INIT/SIPI, then

@@ -3,7 +3,6 @@
  * MOV to/from CR8, CR3 if the CPU forces those exits, CLTS and LMSW.
  * Checks follow the SDM's MOV CR (Vol. 2B) and 2.5 (Vol. 3A). Root mode. */
 #include "ept/guest_mem.h"
-#include "vm/vm.h"
 #include "vmx/exit.h"
 #include "arch/x86/msr_index.h"
 #include "vmx/vmcs.h"
@@ -14,20 +13,20 @@
 
 #define CR0_RESERVED_HIGH 0xffffffff00000000ull
 
-static void flush_guest_tlb(struct vcpu *v)
+static void flush_guest_tlb(struct vmx_vcpu *hw)
 {
-    invvpid(vmx_host.ctl.invvpid_single ? INVVPID_SINGLE_CONTEXT : INVVPID_ALL_CONTEXT, v->vpid);
+    invvpid(vmx_host.ctl.invvpid_single ? INVVPID_SINGLE_CONTEXT : INVVPID_ALL_CONTEXT, hw->vpid);
 }
 
 /* With PAE paging outside long mode the CPU reads the four PDPTEs on CR
  * writes; when Keel emulates such a write it must load them (SDM 4.4.1). */
-static bool load_pdptes(struct vcpu *v, uint64_t cr0, uint64_t cr4, uint64_t efer)
+static bool load_pdptes(struct vmx_vcpu *hw, uint64_t cr0, uint64_t cr4, uint64_t efer)
 {
     if (!(cr0 & CR0_PG) || !(cr4 & CR4_PAE) || (efer & EFER_LMA))
         return true;
     uint64_t pdpte[4];
     uint64_t base = vmread(VMCS_GUEST_CR3) & 0xffffffe0ull;
-    if (guest_mem_read(&v->vm->mem, base, pdpte, sizeof(pdpte)))
+    if (guest_mem_read(hw->mem, base, pdpte, sizeof(pdpte)))
         return false;
     for (unsigned i = 0; i < 4; i++) {
         if ((pdpte[i] & 1) && (pdpte[i] & 0x1e6))   /* reserved bits 1-2, 5-8 */
@@ -37,10 +36,10 @@ static bool load_pdptes(struct vcpu *v, uint64_t cr0, uint64_t cr4, uint64_t efe
     return true;
 }
 
-static bool emulate_cr0_write(struct vcpu *v, uint64_t val)
+static bool emulate_cr0_write(struct vmx_vcpu *hw, uint64_t val)
 {
-    uint64_t old = vcpu_get(v, VREG_CR0);
-    uint64_t cr4 = vcpu_get(v, VREG_CR4);
+    uint64_t old = vmx_state_get(hw, VREG_CR0);
+    uint64_t cr4 = vmx_state_get(hw, VREG_CR4);
     uint64_t efer = vmread(VMCS_GUEST_IA32_EFER);
     if ((val & CR0_RESERVED_HIGH) || ((val & CR0_PG) && !(val & CR0_PE)) ||
         ((val & CR0_NW) && !(val & CR0_CD)))
@@ -59,17 +58,17 @@ static bool emulate_cr0_write(struct vcpu *v, uint64_t val)
         efer &= ~EFER_LMA;
         entry &= ~ENTRY_IA32E_MODE_GUEST;
     }
-    if (!load_pdptes(v, val, cr4, efer))
+    if (!load_pdptes(hw, val, cr4, efer))
         return false;
     vmwrite(VMCS_GUEST_IA32_EFER, efer);
     vmwrite(VMCS_ENTRY_CONTROLS, entry);
     vmwrite(VMCS_CR0_READ_SHADOW, val);
     vmwrite(VMCS_GUEST_CR0, vmx_guest_cr0(val));
-    flush_guest_tlb(v);
+    flush_guest_tlb(hw);
     return true;
 }
 
-static bool emulate_cr4_write(struct vcpu *v, uint64_t val)
+static bool emulate_cr4_write(struct vmx_vcpu *hw, uint64_t val)
 {
     uint64_t efer = vmread(VMCS_GUEST_IA32_EFER);
     if (val & ~vmx_host.cr4_guest_allowed)
@@ -78,36 +77,36 @@ static bool emulate_cr4_write(struct vcpu *v, uint64_t val)
         return false;
     if ((val & CR4_PCIDE) && (!(efer & EFER_LMA) || (vmread(VMCS_GUEST_CR3) & 0xfff)))
         return false;
-    if (!load_pdptes(v, vcpu_get(v, VREG_CR0), val, efer))
+    if (!load_pdptes(hw, vmx_state_get(hw, VREG_CR0), val, efer))
         return false;
     vmwrite(VMCS_CR4_READ_SHADOW, val);
     vmwrite(VMCS_GUEST_CR4, vmx_guest_cr4(val));
-    flush_guest_tlb(v);
+    flush_guest_tlb(hw);
     return true;
 }
 
-static bool mov_to_cr(struct vcpu *v, unsigned cr, uint64_t val)
+static bool mov_to_cr(struct vmx_vcpu *hw, unsigned cr, uint64_t val)
 {
     if (!(vmread(VMCS_GUEST_IA32_EFER) & EFER_LMA))
         val = (uint32_t)val;        /* 32-bit operand outside long mode */
     switch (cr) {
     case 0:
-        return emulate_cr0_write(v, val);
+        return emulate_cr0_write(hw, val);
     case 3:
         vmwrite(VMCS_GUEST_CR3, val);
         return true;
     case 4:
-        return emulate_cr4_write(v, val);
+        return emulate_cr4_write(hw, val);
     case 8:
         if (val & ~0xfull)
             return false;
-        v->cr8 = val;
+        hw->cr8 = val;
         return true;
     }
     return false;
 }
 
-void vmx_exit_cr_access(struct vcpu *v)
+void vmx_exit_cr_access(struct vmx_vcpu *hw, struct guest_regs *regs)
 {
     uint64_t q = vmread(VMCS_EXIT_QUALIFICATION);
     unsigned cr = CR_QUAL_NUM(q);
@@ -116,25 +115,25 @@ void vmx_exit_cr_access(struct vcpu *v)
 
     switch (CR_QUAL_TYPE(q)) {
     case CR_TYPE_MOV_TO:
-        ok = mov_to_cr(v, cr, vmx_gpr_read(v, gpr));
+        ok = mov_to_cr(hw, cr, vmx_gpr_read(regs, gpr));
         break;
     case CR_TYPE_MOV_FROM:
         /* Only CR3 (if forced) and CR8 reads exit; CR0/CR4 reads use the shadows. */
-        vmx_gpr_write(v, gpr, cr == 3 ? vmread(VMCS_GUEST_CR3) : v->cr8);
+        vmx_gpr_write(regs, gpr, cr == 3 ? vmread(VMCS_GUEST_CR3) : hw->cr8);
         break;
     case CR_TYPE_CLTS:
-        ok = emulate_cr0_write(v, vcpu_get(v, VREG_CR0) & ~CR0_TS);
+        ok = emulate_cr0_write(hw, vmx_state_get(hw, VREG_CR0) & ~CR0_TS);
         break;
     case CR_TYPE_LMSW: {
         /* LMSW changes only PE, MP, EM and TS, and cannot clear PE. */
-        uint64_t old = vcpu_get(v, VREG_CR0);
+        uint64_t old = vmx_state_get(hw, VREG_CR0);
         uint64_t msw = CR_QUAL_LMSW_DATA(q) & 0xf;
-        ok = emulate_cr0_write(v, (old & ~0xeull) | msw | (old & CR0_PE));
+        ok = emulate_cr0_write(hw, (old & ~0xeull) | msw | (old & CR0_PE));
         break;
     }
     }
     if (ok)
-        vmx_skip_instruction(v);
+        vmx_skip_instruction(hw);
     else
-        vcpu_inject_gp(v);
+        vmx_inject_exception(hw, EXC_GP, true, 0);
 }

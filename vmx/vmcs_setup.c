@@ -4,9 +4,6 @@
 #include <stdbool.h>
 #include <string.h>
 #include "host/palloc.h"
-#include "vcpu/vcpu.h"
-#include "vm/platform.h"
-#include "vm/vm.h"
 #include "host/cpu_tables.h"
 #include "arch/x86/msr_index.h"
 #include "vmx/vmcs.h"
@@ -14,6 +11,7 @@
 #include "vmx/vmx_cpu.h"
 #include "vmx/vmx_defs.h"
 #include "vmx/vmx_insn.h"
+#include "vmx/vmx_vcpu.h"
 #include "arch/x86/x86.h"
 
 #define PAT_POWER_ON_DEFAULT 0x0007040600070406ull   /* SDM Vol. 3A 12.12.4 */
@@ -21,11 +19,10 @@
 
 extern char vmx_exit_stub[];
 
-static void write_controls(struct vcpu *v, uint64_t eptp)
+static void write_controls(struct vmx_vcpu *hw, uint64_t eptp, uint64_t tsc_offset)
 {
     const struct vmx_controls *c = &vmx_host.ctl;
-    v->proc_controls = c->proc;
-    v->armed_deadline = NO_DEADLINE;
+    hw->proc_controls = c->proc;
     vmwrite(VMCS_PIN_CONTROLS, c->pin);
     vmwrite(VMCS_PROC_CONTROLS, c->proc);
     vmwrite(VMCS_PROC_CONTROLS2, c->proc2);
@@ -41,11 +38,11 @@ static void write_controls(struct vcpu *v, uint64_t eptp)
     vmwrite(VMCS_EXIT_MSR_LOAD_COUNT, 0);
     vmwrite(VMCS_ENTRY_MSR_LOAD_COUNT, 0);
     vmwrite(VMCS_ENTRY_INTR_INFO, 0);
-    vmwrite(VMCS_TSC_OFFSET, v->vm->tsc_offset);     /* one offset per VM: vCPUs' TSCs agree */
+    vmwrite(VMCS_TSC_OFFSET, tsc_offset);
     vmwrite(VMCS_EPT_POINTER, eptp);
     if (c->proc & PROC_USE_MSR_BITMAPS)
         vmwrite(VMCS_MSR_BITMAP, vmx_host.msr_bitmap);
-    vmwrite(VMCS_VPID, v->vpid);
+    vmwrite(VMCS_VPID, hw->vpid);
     vmwrite(VMCS_CR0_MASK, vmx_host.cr0_guest_mask);
     vmwrite(VMCS_CR4_MASK, vmx_host.cr4_guest_mask);
     vmwrite(VMCS_LINK_POINTER, ~0ull);
@@ -171,7 +168,8 @@ static void write_guest_start(const struct vcpu_start *st)
     vmwrite(VMCS_GUEST_SYSENTER_EIP, 0);
 }
 
-int vmx_vcpu_create(struct vcpu *v, uint64_t eptp, const struct vcpu_start *start)
+int vmx_vcpu_create(struct vmx_vcpu *hw, const struct guest_mem *mem, uint64_t eptp,
+                    uint64_t tsc_offset, const struct vcpu_start *start)
 {
     uint64_t vmcs = palloc_page();
     if (!vmcs)
@@ -181,14 +179,16 @@ int vmx_vcpu_create(struct vcpu *v, uint64_t eptp, const struct vcpu_start *star
         palloc_free(vmcs, 1);
         return -1;
     }
-    v->vmcs_phys = vmcs;
-    v->launched = false;
-    v->xcr0 = 1;
-    write_controls(v, eptp);
+    hw->vmcs_phys = vmcs;
+    hw->launched = false;
+    hw->event_queued = false;
+    hw->cr8 = 0;
+    hw->mem = mem;
+    write_controls(hw, eptp, tsc_offset);
     write_host_state();
     write_guest_start(start);
     /* This VPID may have tagged translations of an earlier VM. */
-    invvpid(vmx_host.ctl.invvpid_single ? INVVPID_SINGLE_CONTEXT : INVVPID_ALL_CONTEXT, v->vpid);
+    invvpid(vmx_host.ctl.invvpid_single ? INVVPID_SINGLE_CONTEXT : INVVPID_ALL_CONTEXT, hw->vpid);
     if (vmx_host.ctl.invept_single)
         invept(INVEPT_SINGLE_CONTEXT, eptp);
     else
@@ -196,11 +196,11 @@ int vmx_vcpu_create(struct vcpu *v, uint64_t eptp, const struct vcpu_start *star
     return 0;
 }
 
-void vmx_vcpu_destroy(struct vcpu *v)
+void vmx_vcpu_destroy(struct vmx_vcpu *hw)
 {
-    if (!v->vmcs_phys)
+    if (!hw->vmcs_phys)
         return;
-    vmclear(v->vmcs_phys);
-    palloc_free(v->vmcs_phys, 1);
-    v->vmcs_phys = 0;
+    vmclear(hw->vmcs_phys);
+    palloc_free(hw->vmcs_phys, 1);
+    hw->vmcs_phys = 0;
 }

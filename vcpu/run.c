@@ -1,0 +1,158 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* The vCPU run loop: the deferred work before each entry (backend leftovers,
+ * timers, NMI and interrupt injection), entry through the vendor layer, the
+ * answer to each exit (dispatch.c), and HLT. It reaches the VM only through
+ * its machine's ops and hooks. vCPU's CPU, root mode. */
+#include <stdarg.h>
+#include "arch/x86/percpu.h"
+#include "host/apic.h"
+#include "host/tsc.h"
+#include "lib/print.h"
+#include "vcpu/dispatch.h"
+#include "vcpu/vcpu.h"
+#include "vmx/vmx_cpu.h"
+#include "vmx/vmx_enter.h"
+#include "arch/x86/x86.h"
+
+int vcpu_create(struct vcpu *v, uint64_t eptp, uint64_t tsc_offset, const struct vcpu_start *start)
+{
+    v->xcr0 = 1;
+    v->armed_deadline = NO_DEADLINE;
+    v->nmi_pending = false;
+    return vmx_vcpu_create(&v->vmx, v->machine->mem, eptp, tsc_offset, start);
+}
+
+void vcpu_destroy(struct vcpu *v)
+{
+    vmx_vcpu_destroy(&v->vmx);
+}
+
+void vcpu_end(struct vcpu *v, enum vcpu_end how, const char *fmt, ...)
+{
+    if (v->end != VCPU_RUNNING)
+        return;         /* the first reason wins */
+    v->end = how;
+    v->end_reason[0] = '\0';
+    if (fmt) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(v->end_reason, sizeof(v->end_reason), fmt, ap);
+        va_end(ap);
+    }
+}
+
+/* All deferred work before VM entry happens here: backends' leftovers run,
+ * timers advance when a deadline has passed, the host timer is armed for
+ * the next one, and a pending NMI or interrupt is injected when the guest
+ * can take it, or a window requested (SDM Vol. 3C 27.6, 26.7.5). The common
+ * case, nothing due and nothing raised, costs three compares. */
+static void prepare_entry_locked(struct vcpu *v);
+
+static void prepare_entry(struct vcpu *v)
+{
+    struct machine *m = v->machine;
+    if (m->deferred_pending)
+        m->deferred(m->deferred_ctx);       /* bounded; takes the lock itself */
+    if (v->armed_deadline != NO_DEADLINE && rdtsc() >= v->armed_deadline)
+        v->intr_maybe_pending = true;       /* update_timers below raises it */
+    if (!v->intr_maybe_pending)
+        return;
+    spin_lock(&m->lock);
+    prepare_entry_locked(v);
+    spin_unlock(&m->lock);
+}
+
+static void prepare_entry_locked(struct vcpu *v)
+{
+    const struct vcpu_ops *ops = v->machine->ops;
+    /* INIT to a running AP: it leaves the guest and waits for a SIPI again
+     * (SDM Vol. 3A 9.4.4.1: INIT puts an AP in wait-for-SIPI). */
+    if (v->id != 0 && ops->init_pending(v)) {
+        v->reset_by_init = true;
+        return;
+    }
+    uint64_t deadline = ops->update_timers(v, rdtsc());
+    if (deadline != v->armed_deadline) {
+        host_timer_arm(deadline == NO_DEADLINE ? 0 : deadline);
+        v->armed_deadline = deadline;
+    }
+    /* NMIs go first (SDM Vol. 3A 6.9 priorities); while one waits for its
+     * window no external interrupt is injected, and intr_maybe_pending stays
+     * set so the next entry looks again. */
+    if (ops->take_nmi(v))
+        v->nmi_pending = true;
+    if (v->nmi_pending) {
+        if (vmx_inject_nmi(&v->vmx))
+            v->nmi_pending = false;
+        return;
+    }
+    int pending = ops->pending_intr(v);
+    if (pending < 0) {
+        v->intr_maybe_pending = false;
+        vmx_request_interrupt_window(&v->vmx, false);
+        return;
+    }
+    if (!vmx_interrupt_window_open(&v->vmx)) {
+        vmx_request_interrupt_window(&v->vmx, true);   /* an exception or re-delivery goes first */
+        return;
+    }
+    vmx_inject_interrupt(&v->vmx, (uint8_t)ops->ack_intr(v, pending));
+}
+
+/* HLT with interrupts enabled: sleep until the board has an interrupt for
+ * this vCPU. The console is looked at every few milliseconds so typed input
+ * can wake a guest waiting for it. */
+#define HALT_POLL_NS 10000000ull
+
+void vcpu_halt(struct vcpu *v)
+{
+    struct machine *m = v->machine;
+    while (!m->ending) {
+        if (m->deferred_pending)
+            m->deferred(m->deferred_ctx);   /* it may be what raises our interrupt */
+        uint64_t now = rdtsc();
+        spin_lock(&m->lock);
+        uint64_t deadline = m->ops->update_timers(v, now);
+        bool pending = m->ops->pending_intr(v) >= 0 ||
+                       (v->id != 0 && m->ops->init_pending(v));     /* INIT ends the halt too */
+        spin_unlock(&m->lock);
+        if (pending) {
+            v->intr_maybe_pending = true;
+            return;
+        }
+        uint64_t poll = now + ns_to_tsc(HALT_POLL_NS);
+        host_sleep_until(deadline < poll ? deadline : poll);
+        v->armed_deadline = 0;      /* the sleep re-armed the host timer */
+    }
+}
+
+void vcpu_run(struct vcpu *v)
+{
+    struct machine *m = v->machine;
+    struct vexit *x = &v->exit;
+    uint64_t t_exit = 0;
+    unsigned reason = EXIT_STATS_SLOTS - 1;
+    while (v->end == VCPU_RUNNING && !m->ending && !v->reset_by_init) {
+        struct pcpu *cpu = this_pcpu();
+        if (v->xcr0 != cpu->current_xcr0 && vmx_host.xcr0_supported) {
+            xsetbv(0, v->xcr0);
+            cpu->current_xcr0 = v->xcr0;
+        }
+        prepare_entry(v);
+        if (v->reset_by_init)
+            break;
+        if (t_exit)
+            exit_stats_add(&v->stats, reason, rdtsc() - t_exit);
+        vmx_vcpu_enter(&v->vmx, &v->regs, x);
+        t_exit = rdtsc();
+        reason = x->reason;
+        vcpu_dispatch(v, x);
+        if (v->end == VCPU_RUNNING)
+            vmx_vcpu_exit_done(&v->vmx);
+    }
+    if (t_exit)
+        exit_stats_add(&v->stats, reason, rdtsc() - t_exit);
+    host_timer_arm(0);
+    if (v->end != VCPU_RUNNING)
+        m->ops->ended(v);
+}
