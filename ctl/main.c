@@ -3,6 +3,7 @@
  * VT-x, then every configured VM in turn, then power-off. */
 #include <string.h>
 #include "host/bootinfo.h"
+#include "host/entry.h"
 #include "host/console.h"
 #include "host/acpi.h"
 #include "host/apic.h"
@@ -41,8 +42,7 @@ static void setup_console(const char *cmdline)
     console_init(!(c && n == 4 && memcmp(c, "none", 4) == 0));
 }
 
-void keel_main(uint32_t magic, uint64_t info);
-void keel_main(uint32_t magic, uint64_t info)
+static void keel_main(uint32_t magic, uint64_t info)
 {
     const char *why = NULL;
     if (magic != MB2_BOOTLOADER_MAGIC) {
@@ -94,3 +94,5 @@ void keel_main(uint32_t magic, uint64_t info)
     printk("keel: no VM left; powering off (tsc %lu)\n", rdtsc());
     machine_power_off(&boot_info);
 }
+
+HOST_MAIN(keel_main);

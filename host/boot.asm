@@ -1,6 +1,7 @@
 ; SPDX-License-Identifier: BSD-2-Clause
 ; Multiboot2 entry: GRUB hands over in 32-bit protected mode; build boot page
-; tables identity-mapping the first 4 GiB, enter long mode, call keel_main.
+; tables identity-mapping the first 4 GiB, enter long mode, call the main
+; named by HOST_MAIN (host/entry.h).
 ; Runs once, on the bootstrap processor, with interrupts off.
 
 MB2_MAGIC       equ 0xe85250d6
@@ -90,8 +91,8 @@ long_mode:
     mov gs, ax
     mov rsp, boot_stack_top
     ; rdi = boot magic, rsi = Multiboot2 info (zero-extended by the 32-bit moves)
-    extern keel_main
-    call keel_main
+    extern __host_main          ; host/entry.h: the main the top floor named
+    call [rel __host_main]
 .hang:
     cli
     hlt
