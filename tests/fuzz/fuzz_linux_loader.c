@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* libFuzzer target for the Linux bzImage loader (vm/linux_loader.c): any image, initrd, command line and e820 map. */
+/* libFuzzer target for the Linux bzImage loader (boot/linux_loader.c): any image, initrd, command line and e820 map. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "tests/fuzz/fuzz_common.h"
-#include "vm/bootparam.h"
-#include "vm/linux_loader.h"
+#include "boot/bootparam.h"
+#include "boot/linux_loader.h"
 
 /*
  * Input: the request (RAM size and extents, an e820 layout or raw entries,

@@ -1,13 +1,13 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* libFuzzer target for the Multiboot v1 loader (vm/multiboot_loader.c): any ELF32/ELF64/a.out-kludge image, modules and command lines. */
+/* libFuzzer target for the Multiboot v1 loader (boot/multiboot_loader.c): any ELF32/ELF64/a.out-kludge image, modules and command lines. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "tests/fuzz/fuzz_common.h"
-#include "vm/elf.h"
-#include "vm/multiboot.h"
-#include "vm/multiboot_loader.h"
+#include "boot/elf.h"
+#include "boot/multiboot.h"
+#include "boot/multiboot_loader.h"
 
 /*
  * Input: the request (RAM size and extents, up to 9 modules with their

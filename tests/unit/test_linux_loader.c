@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* Host CMocka tests for vm/linux_loader.c: bzImage checks, zero page, initrd, page tables, GDT, refusals, fuzzing, a real kernel. */
+/* Host CMocka tests for boot/linux_loader.c: bzImage checks, zero page, initrd, page tables, GDT, refusals, fuzzing, a real kernel. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -12,8 +12,8 @@
 #include <string.h>
 
 #include "ept/guest_mem.h"
-#include "vm/bootparam.h"
-#include "vm/linux_loader.h"
+#include "boot/bootparam.h"
+#include "boot/linux_loader.h"
 
 #define KIB         0x400ull
 #define MIB         0x100000ull

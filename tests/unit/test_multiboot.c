@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* Host CMocka tests for vm/multiboot_loader.c: ELF32/ELF64/a.out-kludge loading, the info block, refusals, fuzzing. */
+/* Host CMocka tests for boot/multiboot_loader.c: ELF32/ELF64/a.out-kludge loading, the info block, refusals, fuzzing. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -11,9 +11,9 @@
 #include <string.h>
 
 #include "ept/guest_mem.h"
-#include "vm/elf.h"
-#include "vm/multiboot.h"
-#include "vm/multiboot_loader.h"
+#include "boot/elf.h"
+#include "boot/multiboot.h"
+#include "boot/multiboot_loader.h"
 
 #define KIB         0x400ull
 #define MIB         0x100000ull

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* Multiboot 0.6.96 (v1) header and information-block layouts; data only, any context. */
-#ifndef KEEL_VM_MULTIBOOT_H
-#define KEEL_VM_MULTIBOOT_H
+#ifndef KEEL_BOOT_MULTIBOOT_H
+#define KEEL_BOOT_MULTIBOOT_H
 
 #include <stdint.h>
 

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* Linux x86 boot protocol layouts (setup header, zero page offsets, e820 entries); data only, any context. */
-#ifndef KEEL_VM_BOOTPARAM_H
-#define KEEL_VM_BOOTPARAM_H
+#ifndef KEEL_BOOT_BOOTPARAM_H
+#define KEEL_BOOT_BOOTPARAM_H
 
 #include <stddef.h>
 #include <stdint.h>

@@ -4,9 +4,9 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
-#include "vm/multiboot_loader.h"
-#include "vm/multiboot.h"
-#include "vm/elf.h"
+#include "boot/multiboot_loader.h"
+#include "boot/multiboot.h"
+#include "boot/elf.h"
 
 #define PAGE_SIZE   0x1000ull
 #define MIB         0x100000ull

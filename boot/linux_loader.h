@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* Linux bzImage guest loader for the 64-bit boot protocol, following QEMU's `-kernel` behaviour.
  * Pure: works on guest RAM through guest_mem, no hardware access. */
-#ifndef KEEL_VM_LINUX_LOADER_H
-#define KEEL_VM_LINUX_LOADER_H
+#ifndef KEEL_BOOT_LINUX_LOADER_H
+#define KEEL_BOOT_LINUX_LOADER_H
 
 #include <stddef.h>
 #include <stdint.h>

@@ -4,8 +4,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
-#include "vm/linux_loader.h"
-#include "vm/bootparam.h"
+#include "boot/linux_loader.h"
+#include "boot/bootparam.h"
 
 #define PAGE_SIZE   0x1000ull
 #define MIB         0x100000ull

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* Multiboot (v1) guest kernel loader, following QEMU's `-kernel` behaviour.
  * Pure: works on guest RAM through guest_mem, no hardware access. */
-#ifndef KEEL_VM_MULTIBOOT_LOADER_H
-#define KEEL_VM_MULTIBOOT_LOADER_H
+#ifndef KEEL_BOOT_MULTIBOOT_LOADER_H
+#define KEEL_BOOT_MULTIBOOT_LOADER_H
 
 #include <stddef.h>
 #include <stdint.h>

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* ELF32/ELF64 file layouts the Multiboot loader parses (x86, little-endian); data only, any context. */
-#ifndef KEEL_VM_ELF_H
-#define KEEL_VM_ELF_H
+#ifndef KEEL_BOOT_ELF_H
+#define KEEL_BOOT_ELF_H
 
 #include <stdint.h>
 
