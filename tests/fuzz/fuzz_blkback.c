@@ -59,6 +59,7 @@ static struct {
     struct grant_table *gt;
     struct blkback *bb;
     uint8_t disk[SECTORS_MAX * BLK_SECTOR_SIZE];
+    uint64_t dirty_from, dirty_to;           /* sectors written or discarded by this input */
 
     /* The store as blkback sees it, wrapping a RAM disk. */
     struct blk_store st;
@@ -66,6 +67,7 @@ static struct {
     unsigned calls, fail_at;
     int flush_result;
     bool fault_hit, hook_ran;
+    bool hook_granted_ring;     /* a hook pointed a grant at a ring page during this kick */
     struct hook hooks[HOOKS_MAX];
     unsigned nr_hooks;
 
@@ -80,6 +82,7 @@ static struct {
     unsigned notified;
     bool reader[RAM_PAGES], writer[RAM_PAGES];   /* granted to the backend at some point this kick */
     bool ring_page[RAM_PAGES];
+    bool seg_page[RAM_PAGES];                   /* read as a segment array by this kick's INDIRECTs */
 
     /* What each ring slot holds as written by the harness (idx, valid). */
     struct {
@@ -98,6 +101,17 @@ static uint8_t *gfn_ptr(uint32_t gfn)
 
 static void taint_ring(uint32_t off, uint32_t len);
 
+/* Bytes [gpa, gpa + len) of one page changed: ring slots there, through
+ * every ring page that names that frame, are no longer what the harness
+ * put there. */
+static void taint_frame(uint64_t gpa, uint32_t len)
+{
+    for (unsigned i = 0; f.nr_entries && i < f.ring_pages; i++) {
+        if (f.ring_gfns[i] == gpa / PG)
+            taint_ring(i * PG + (uint32_t)(gpa % PG), len);
+    }
+}
+
 /* The guest writes its own RAM: the shadow follows, and ring slots written
  * behind the harness's back are no longer what it put there. */
 static void guest_write(uint64_t gpa, const void *src, size_t len)
@@ -106,10 +120,7 @@ static void guest_write(uint64_t gpa, const void *src, size_t len)
         return;
     memcpy(f.ram.base + gpa, src, len);
     memcpy(f.shadow + gpa, src, len);
-    for (unsigned i = 0; f.nr_entries && i < f.ring_pages; i++) {
-        if (f.ring_gfns[i] == gpa / PG)
-            taint_ring(i * PG + (uint32_t)(gpa % PG), (uint32_t)len);
-    }
+    taint_frame(gpa, (uint32_t)len);
 }
 
 static struct grant_entry_v1 *entry(uint32_t ref)
@@ -165,13 +176,13 @@ static void ring_bytes(uint32_t off, void *buf, uint32_t len, bool write)
     uint8_t *b = buf;
     for (uint32_t i = 0; i < len; i++) {
         uint64_t gpa = ring_gpa(off + i);
-        if (write)
+        if (write) {
             f.ram.base[gpa] = f.shadow[gpa] = b[i];
-        else
+            taint_frame(gpa, 1);    /* also where another ring ref names the same frame */
+        } else {
             b[i] = f.ram.base[gpa];
+        }
     }
-    if (write)
-        taint_ring(off, len);
 }
 
 static uint32_t slot_off(uint32_t idx)
@@ -230,6 +241,24 @@ static void check_range(uint64_t sector, uint64_t count)
                (unsigned long long)count, (unsigned long long)f.st.sectors);
 }
 
+/* The disk starts every input as setup() leaves it: an input's result must
+ * not depend on what earlier inputs wrote, or a failure found by a long run
+ * does not reproduce from its artifact alone (a READ brings those bytes into
+ * guest pages, where they may be an INDIRECT's segment array). */
+static void disk_dirty(uint64_t sector, uint64_t count)
+{
+    if (f.dirty_from == f.dirty_to || sector < f.dirty_from)
+        f.dirty_from = sector;
+    if (f.dirty_to < sector + count)
+        f.dirty_to = sector + count;
+}
+
+static void disk_pattern(uint64_t from, uint64_t to)
+{
+    for (size_t i = (size_t)from * BLK_SECTOR_SIZE; i < (size_t)to * BLK_SECTOR_SIZE; i++)
+        f.disk[i] = (uint8_t)(i * 7 + i / 512);
+}
+
 static bool store_fails(void)
 {
     run_hooks();
@@ -260,6 +289,7 @@ static int st_write(struct blk_store *s, uint64_t sector, uint32_t count, const 
     FUZZ_CHECK(!f.bb->read_only && !f.st.read_only, "write to a read-only vbd");
     if (store_fails())
         return -1;
+    disk_dirty(sector, count);
     return f.rd.store.write(&f.rd.store, sector, count, buf);
 }
 
@@ -280,6 +310,7 @@ static int st_discard(struct blk_store *s, uint64_t sector, uint64_t count)
     FUZZ_CHECK(!f.bb->read_only && !f.st.read_only, "discard on a read-only vbd");
     if (store_fails())
         return -1;
+    disk_dirty(sector, count);
     return f.rd.store.discard(&f.rd.store, sector, count);
 }
 
@@ -294,7 +325,10 @@ static void run_hooks(void)
         switch (h->what % 5) {
         case 0: {   /* rewrite a grant entry (revoke, retarget, make read-only) */
             uint32_t ref = h->where % (f.nr_frames * GRANT_ENTRIES_PER_FRAME);
-            set_grant(ref, (uint16_t)h->value, (uint16_t)(h->value >> 16 & 1), (h->value >> 8) % (RAM_PAGES + 4));
+            uint32_t frame = (h->value >> 8) % (RAM_PAGES + 4);
+            set_grant(ref, (uint16_t)h->value, (uint16_t)(h->value >> 16 & 1), frame);
+            for (unsigned page = 0; f.nr_entries && page < f.ring_pages; page++)
+                f.hook_granted_ring |= f.ring_gfns[page] == frame;
             break;
         }
         case 1: {   /* ring bytes: requests not yet read, responses already written */
@@ -404,14 +438,33 @@ static int16_t expect_status(const union blkif_ring_entry *e)
     }
 }
 
-/* A READ may land in the ring or an indirect page: later requests then
- * change under the model's feet, so only what stays exact is checked. */
+/* A READ may land in the ring or in a page that an INDIRECT of the same
+ * kick reads its segments from: later requests then change under the
+ * model's feet, so only what stays exact is checked. The segment pages are
+ * whatever indirect_grefs name, not only gfns 48..55 (op_request's kind &
+ * 0x80 picks any ref, a data page too): the backend copies a segment array
+ * when it reaches that request, after the earlier READs of the kick, as
+ * Linux's xen_blkbk_parse_indirect maps the pages only once it parses the
+ * request, while expected[] is computed from the pages before the kick. */
 static bool lands_in_own_pages(uint32_t ref)
 {
     if (!pinnable(ref, true))
         return false;
     uint32_t gfn = f.model[ref].frame;
-    return f.ring_page[gfn] || (gfn >= INDIRECT_GFN0 && gfn < INDIRECT_GFN0 + 8);
+    return f.ring_page[gfn] || f.seg_page[gfn];
+}
+
+/* The pages an INDIRECT's segment arrays are copied from, if it gets that far. */
+static void note_seg_pages(const union blkif_ring_entry *e)
+{
+    const struct blkif_request_indirect *r = &e->indirect;
+    unsigned n = r->nr_segments;
+    if (e->req.operation != BLKIF_OP_INDIRECT || n > BLKBACK_MAX_INDIRECT_SEGMENTS)
+        return;
+    for (unsigned page = 0; page * BLKIF_SEGMENTS_PER_INDIRECT_PAGE < n; page++) {
+        if (pinnable(r->indirect_grefs[page], false))
+            f.seg_page[f.model[r->indirect_grefs[page]].frame] = true;
+    }
 }
 
 static bool reads_into_own_pages(const union blkif_ring_entry *e)
@@ -487,13 +540,19 @@ static void kick(void)
     uint32_t first = f.bb->ring.req_cons;
     uint64_t requests = f.bb->stats.requests, errors = f.bb->stats.errors;
     unsigned notified = f.notified;
-    f.hook_ran = f.fault_hit = false;
+    f.hook_ran = f.fault_hit = f.hook_granted_ring = false;
 
     /* Expected statuses, fixed before the backend runs (valid while no hook runs). */
     static int16_t expected[256];
     static bool exact[256];
     bool own_pages = false;
     uint32_t published = ring_header()->req_prod;
+    memset(f.seg_page, 0, sizeof f.seg_page);
+    for (uint32_t k = 0; k < f.nr_entries && k < published - first; k++) {
+        uint32_t p = (first + k) & (f.nr_entries - 1);
+        if (f.slot[p].valid && f.slot[p].idx == first + k)
+            note_seg_pages(&f.slot[p].e);
+    }
     for (uint32_t k = 0; k < f.nr_entries; k++) {
         uint32_t idx = first + k, p = idx & (f.nr_entries - 1);
         exact[p] = f.slot[p].valid && f.slot[p].idx == idx;
@@ -502,6 +561,15 @@ static void kick(void)
         if (k < published - first)
             own_pages |= !exact[p] || reads_into_own_pages(&f.slot[p].e);
     }
+    /* The backend's own ring writes (responses, rsp_prod, req_event) change
+     * a segment array kept in a ring page during the kick. (Ring slots the
+     * guest wrote are exact only while no write reached them through any
+     * ring page naming the same frame: see taint_frame.) */
+    for (unsigned i = 0; i < f.ring_pages; i++)
+        own_pages |= f.seg_page[f.ring_gfns[i]];
+    /* rsp_prod as the guest leaves it: its own writes reach the header
+     * through an aliased ring page or a ring page that is also a data page. */
+    uint32_t rsp_prod_before = ring_header()->rsp_prod;
 
     int rc = BLKBACK_MORE;
     for (unsigned tries = 0; rc == BLKBACK_MORE && tries < 8; tries++) {
@@ -511,12 +579,17 @@ static void kick(void)
     uint32_t done = f.bb->ring.req_cons - first;
     FUZZ_CHECK(f.bb->ring.rsp_prod_pvt == f.bb->ring.req_cons, "%u requests consumed, %u responses",
                f.bb->ring.req_cons, f.bb->ring.rsp_prod_pvt);
-    FUZZ_CHECK(ring_header()->rsp_prod == f.bb->ring.rsp_prod_pvt || f.hook_ran,
+    /* Every batch is published (when none is consumed, rsp_prod stays as it was). */
+    FUZZ_CHECK(ring_header()->rsp_prod == f.bb->ring.rsp_prod_pvt || f.hook_ran ||
+                   (done == 0 && ring_header()->rsp_prod == rsp_prod_before),
                "rsp_prod %u published, %u written", ring_header()->rsp_prod, f.bb->ring.rsp_prod_pvt);
     FUZZ_CHECK(f.bb->stats.requests - requests == done, "stats count %llu responses for %u requests",
                (unsigned long long)(f.bb->stats.requests - requests), done);
     FUZZ_CHECK(f.notified - notified <= 8, "notified %u times", f.notified - notified);
 
+    /* Once a hook grants a ring page, later READs of the kick may write over
+     * responses already in the ring: what is read back is not theirs. */
+    own_pages |= f.hook_granted_ring;
     if (done > f.nr_entries) {
         FUZZ_CHECK(f.hook_ran || own_pages, "%u responses from a ring of %u without the guest moving req_prod",
                    done, f.nr_entries);
@@ -716,9 +789,10 @@ static void setup(struct fuzz_input *in)
         f.bb = malloc(sizeof *f.bb);
         if (!f.table[0] || !f.table[1] || !f.gt || !f.bb)
             abort();
-        for (size_t i = 0; i < sizeof f.disk; i++)
-            f.disk[i] = (uint8_t)(i * 7 + i / 512);
+        disk_pattern(0, SECTORS_MAX);
     }
+    disk_pattern(f.dirty_from, f.dirty_to);
+    f.dirty_from = f.dirty_to = 0;
     uint8_t cfg = fin_u8(in);
     f.nr_frames = cfg & 0x40 ? 2 : 1;
     fuzz_ram_layout(&f.ram, RAM_PAGES * PG, 2);

@@ -178,6 +178,18 @@ def blkback_seeds():
           bb_rw("read", [u8(0xC4) + u8(0)], 0) + bb_kick())
     write(t, "device-errors", bb_setup(fail_at=2, flush_fails=True) + bb_rw("write", [bb_seg(1, 0, 7)] * 3, 0) +
           bb_rw("flush", [], 0) + bb_kick())
+    # A READ in the same kick fills the page an INDIRECT then reads its segments from (ref 8, a data page):
+    # the WRITE carries the segment the INDIRECT's own op_request left in gfn 48 to disk sector 3, the READ
+    # brings it into gfn 0. A long run's failure (the model took its segments from the page before the kick),
+    # rebuilt to fail without earlier inputs' disk contents and minimized; the input ends inside the INDIRECT,
+    # whose missing bytes read as zeros (sector 0, page 0, first gref ref 8, the default segment ref 8 0..7).
+    write(t, "read-into-indirect-page", bb_setup() + bb_rw("write", [u8(0xC3) + u8(0)], 3) +
+          bb_rw("read", [bb_seg(0, 0, 0)], 3) + u8(0) + u8(0x80) + u8(0) + u8(1))
+    # The ring reconnected on a data page (ref 13, gfn 5); the guest writes that page's byte 8, the header's
+    # rsp_prod, and kicks with nothing published: the backend has no response to publish, rsp_prod stays the
+    # guest's (a long run reached the header through two ring refs naming one frame instead).
+    write(t, "ring-on-data-page-header", bb_setup() + u8(10) + u8(1) + u8(0) + u8(5) + u8(0) +
+          u8(11) + u8(5) + u16(8) + bb_kick())
 
 
 # ---- fuzz_mmio_decode: the encodings of tests/unit/test_mmio_decode.c ----
