@@ -11,7 +11,7 @@
 #include "pvio/xen_abi.h"
 #include "pvio/xen_platform.h"
 #include "vcpu/string_io.h"
-#include "vm/vm.h"
+#include "vcpu/vcpu.h"
 
 struct hypercall {
     struct vcpu *v;
@@ -32,7 +32,7 @@ static bool canonical_range(uint64_t gva, size_t len)
 static int copy_in(struct hypercall *h, uint64_t gva, void *dst, size_t len)
 {
     if (!canonical_range(gva, len) ||
-        guest_linear_read(&h->v->vm->mem, &h->paging, gva, dst, len, 0, NULL))
+        guest_linear_read(h->v->machine->mem, &h->paging, gva, dst, len, 0, NULL))
         return -XEN_EFAULT;
     return 0;
 }
@@ -40,7 +40,7 @@ static int copy_in(struct hypercall *h, uint64_t gva, void *dst, size_t len)
 static int copy_out(struct hypercall *h, uint64_t gva, const void *src, size_t len)
 {
     if (!canonical_range(gva, len) ||
-        guest_linear_write(&h->v->vm->mem, &h->paging, gva, src, len, 0, NULL))
+        guest_linear_write(h->v->machine->mem, &h->paging, gva, src, len, 0, NULL))
         return -XEN_EFAULT;
     return 0;
 }
@@ -152,7 +152,7 @@ static long set_callback_via(struct xen_domain *d, uint64_t via)
     d->callback_gsi = gsi;
     d->callback_level = false;
     /* Upcalls already pending go out the new way (Xen asserts every vCPU). */
-    for (unsigned i = 0; i < d->vm->machine.nr_vcpus; i++)
+    for (unsigned i = 0; i < d->machine->nr_vcpus; i++)
         xen_assert_upcall(d, i);
     return 0;
 }
@@ -195,7 +195,7 @@ static long hvm_op(struct hypercall *h)
             return -XEN_EFAULT;
         if (u.vector < 0x10)
             return -XEN_EINVAL;
-        if (u.vcpu >= h->v->vm->machine.nr_vcpus)
+        if (u.vcpu >= h->d->machine->nr_vcpus)
             return -XEN_ENOENT;
         h->d->vcpu[u.vcpu].upcall_vector = u.vector;
         xen_assert_upcall(h->d, u.vcpu);
@@ -211,7 +211,7 @@ static long register_vcpu_info(struct hypercall *h, uint32_t vcpu)
 {
     struct xen_domain *d = h->d;
     struct vcpu_register_vcpu_info r;
-    if (vcpu >= h->v->vm->machine.nr_vcpus)
+    if (vcpu >= d->machine->nr_vcpus)
         return -XEN_ENOENT;
     if (copy_in(h, h->arg[2], &r, sizeof(r)))
         return -XEN_EFAULT;
@@ -401,7 +401,6 @@ void xen_hypercall(void *ctx, struct vcpu *v)
         rc = -XEN_ENOSYS;       /* the 32-bit ABI is not offered */
     } else {
         struct hypercall h = {
-            
             .v = v, .d = ctx, .paging = vcpu_paging(v),
             .arg = { r->gpr[GPR_RDI], r->gpr[GPR_RSI], r->gpr[GPR_RDX], r->gpr[GPR_R10], r->gpr[GPR_R8] },
         };

@@ -8,12 +8,11 @@
  *   Frontend Closing/Closed -> backend disconnects, Closing/Closed; a
  *   frontend back at Initialising (driver reload, kexec) finds InitWait. */
 #include <string.h>
-#include "host/console.h"
+#include "host/palloc.h"
 #include "lib/print.h"
 #include "pvio/vbd.h"
 #include "pvio/xen.h"
 #include "pvio/xenstore.h"
-#include "vm/vm.h"
 
 enum xenbus_state {
     XB_UNKNOWN, XB_INITIALISING, XB_INIT_WAIT, XB_INITIALISED, XB_CONNECTED,
@@ -28,18 +27,14 @@ enum xenbus_state {
 
 static void say(struct xen_vbd *vbd, const char *fmt, const char *detail)
 {
-    char msg[160];
+    char msg[160], line[176];
     if (vbd->messages >= VBD_MESSAGES_MAX)
         return;
     if (++vbd->messages == VBD_MESSAGES_MAX)
         fmt = "%s: further messages about this disk are suppressed";
     snprintf(msg, sizeof(msg), fmt, detail);
-    struct vm *vm = vbd->d->vm;
-    if (!vm->at_line_start) {
-        console_write("\n", 1);
-        vm->at_line_start = true;
-    }
-    printk("keel: vm %s: %s: %s\n", vm->cfg.name, vbd->cfg.vdev_name, msg);
+    snprintf(line, sizeof(line), "%s: %s", vbd->cfg.vdev_name, msg);
+    xen_message(vbd->d, line);
 }
 
 static struct xenstore *store_of(struct xen_vbd *vbd) { return vbd->d->store; }
@@ -60,8 +55,7 @@ static void switch_state(struct xen_vbd *vbd, enum xenbus_state s)
     be_write(vbd, "state", "%lu", s);
     /* The frontend's watch event must reach its ring even when this change
      * did not come from a store request (a broken ring, deferred work). */
-    vbd->d->deferred_store = true;
-    xen_defer(vbd->d);
+    xen_store_defer(vbd->d);
 }
 
 /* --- data path glue ---------------------------------------------------------------- */
@@ -88,20 +82,13 @@ static void frontend_kick(void *ctx)
 {
     struct xen_vbd *vbd = ctx;
     int rc = blkback_kick(&vbd->blk);
-    if (rc == BLKBACK_MORE) {
-        vbd->d->deferred_vbds |= 1u << vbd->index;
-        xen_defer(vbd->d);
-    }
+    if (rc == BLKBACK_MORE)
+        xen_backend_defer(vbd->d, vbd->index);
     if (rc == BLKBACK_EBROKEN) {
         say(vbd, "%s", "the frontend broke the ring (producer index out of range): device closed");
         disconnect(vbd);
         switch_state(vbd, XB_CLOSING);
     }
-}
-
-void vbd_kick(struct xen_vbd *vbd)
-{
-    frontend_kick(vbd);
 }
 
 /* --- handshake ------------------------------------------------------------------------ */
@@ -164,8 +151,7 @@ static const char *connect(struct xen_vbd *vbd)
     say(vbd, "connected: %s", detail);
     /* Requests may already sit in the ring: serve them before the next
      * entry, not inside this xenstore callback (budgets must not nest). */
-    vbd->d->deferred_vbds |= 1u << vbd->index;
-    xen_defer(vbd->d);
+    xen_backend_defer(vbd->d, vbd->index);
     return NULL;
 }
 
@@ -231,18 +217,41 @@ static int open_store(struct xen_vbd *vbd, const struct boot_info *bi, char *why
     return 0;
 }
 
-int vbd_create(struct xen_vbd *vbd, unsigned index, struct xen_domain *d, const struct vm_disk *cfg,
-               const struct boot_info *bi, char *why, size_t why_size)
+static uint64_t vbd_pages(void)
 {
-    memset(vbd, 0, sizeof(*vbd));
-    vbd->d = d;
-    vbd->index = index;
-    vbd->cfg = *cfg;
-    if (open_store(vbd, bi, why, why_size))
-        return -1;
-    blkback_init(&vbd->blk, vbd->store, cfg->read_only);
+    return (sizeof(struct xen_vbd) + PAGE_SIZE - 1) / PAGE_SIZE;
+}
 
-    struct xenstore *xs = d->store;
+static void vbd_destroy(void *ctx)
+{
+    struct xen_vbd *vbd = ctx;
+    disconnect(vbd);
+    if (vbd->store && vbd->blk.stats.sectors_written && vbd->store->flush(vbd->store))
+        say(vbd, "%s", "flushing the disk at VM end failed");
+    palloc_free((uint64_t)(uintptr_t)vbd, vbd_pages());
+}
+
+/* One line of counters at the VM's end (for benchmarks). */
+static void vbd_print_stats(void *ctx)
+{
+    struct xen_vbd *vbd = ctx;
+    const struct blkback_stats *s = &vbd->blk.stats;
+    printk("keel: vm %s %s: requests %lu, segments %lu, sectors read %lu, written %lu, "
+           "flushes %lu, notifications %lu, errors %lu\n", vbd->d->name, vbd->cfg.vdev_name,
+           s->requests, s->segments, s->sectors_read, s->sectors_written, s->flushes,
+           s->notifications, s->errors);
+}
+
+static const struct xen_backend_ops vbd_ops = {
+    .kick = frontend_kick, .print_stats = vbd_print_stats, .destroy = vbd_destroy,
+};
+
+/* The backend's and the frontend's xenstore nodes, and the watch that
+ * drives the handshake. */
+static int publish(struct xen_vbd *vbd, char *why, size_t why_size)
+{
+    const struct vbd_config *cfg = &vbd->cfg;
+    struct xenstore *xs = vbd->d->store;
     char path[96];
     snprintf(vbd->fe_path, sizeof(vbd->fe_path), "/local/domain/%u/device/vbd/%u", XEN_GUEST_DOMID, cfg->vdev);
     snprintf(vbd->be_path, sizeof(vbd->be_path), "/local/domain/0/backend/vbd/%u/%u", XEN_GUEST_DOMID, cfg->vdev);
@@ -292,9 +301,29 @@ int vbd_create(struct xen_vbd *vbd, unsigned index, struct xen_domain *d, const 
     return 0;
 }
 
-void vbd_destroy(struct xen_vbd *vbd)
+int vbd_create(struct xen_domain *d, const struct vbd_config *cfg, const struct boot_info *bi,
+               char *why, size_t why_size)
 {
-    disconnect(vbd);
-    if (vbd->store && vbd->blk.stats.sectors_written && vbd->store->flush(vbd->store))
-        say(vbd, "%s", "flushing the disk at VM end failed");
+    uint64_t phys = palloc_alloc(vbd_pages(), PAGE_SIZE);
+    if (!phys) {
+        snprintf(why, why_size, "%s", "no memory left for a virtual disk");
+        return -1;
+    }
+    struct xen_vbd *vbd = (struct xen_vbd *)(uintptr_t)phys;
+    memset(vbd, 0, sizeof(*vbd));
+    vbd->d = d;
+    vbd->cfg = *cfg;
+    if (open_store(vbd, bi, why, why_size)) {
+        palloc_free(phys, vbd_pages());
+        return -1;
+    }
+    blkback_init(&vbd->blk, vbd->store, cfg->read_only);
+    int index = xen_backend_add(d, &vbd_ops, vbd);
+    if (index < 0) {
+        snprintf(why, why_size, "%s: the domain has no room for another device", cfg->target);
+        palloc_free(phys, vbd_pages());
+        return -1;
+    }
+    vbd->index = (unsigned)index;
+    return publish(vbd, why, why_size);     /* attached: the domain destroys it */
 }

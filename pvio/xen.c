@@ -6,17 +6,17 @@
  * create/destroy; vCPUs' CPUs under the VM's lock otherwise. */
 #include <string.h>
 #include "dev/io_bus.h"
+#include "ept/ept.h"
 #include "host/palloc.h"
 #include "lib/print.h"
-#include "pvio/vbd.h"
 #include "pvio/xen.h"
 #include "pvio/xen_abi.h"
 #include "pvio/xenbus.h"
-#include "vm/vm.h"
+#include "vcpu/vcpu.h"
 
 uint8_t *xen_guest_ptr(struct xen_domain *d, uint64_t gpa, uint64_t len)
 {
-    return guest_mem_ptr(&d->vm->mem, gpa, len);
+    return guest_mem_ptr(d->mem, gpa, len);
 }
 
 /* --- upcalls ---------------------------------------------------------------- */
@@ -24,7 +24,7 @@ uint8_t *xen_guest_ptr(struct xen_domain *d, uint64_t gpa, uint64_t len)
 static uint8_t *vcpu_info_of(void *ctx, unsigned vcpu)
 {
     struct xen_domain *d = ctx;
-    if (vcpu >= d->vm->machine.nr_vcpus)
+    if (vcpu >= d->machine->nr_vcpus)
         return NULL;
     if (d->vcpu[vcpu].vcpu_info_registered)
         return xen_guest_ptr(d, d->vcpu[vcpu].vcpu_info_gpa, XEN_VCPU_INFO_SIZE);
@@ -62,14 +62,13 @@ static void update_callback_line(struct xen_domain *d)
 static void raise_upcall(void *ctx, unsigned vcpu)
 {
     struct xen_domain *d = ctx;
-    struct vm *vm = d->vm;
     if (d->vcpu[vcpu].upcall_vector) {
         d->board.deliver_vector(d->board.ctx, vcpu, d->vcpu[vcpu].upcall_vector);
         return;
     }
     switch (HVM_PARAM_CALLBACK_TYPE(d->callback_via)) {
     case HVM_PARAM_CALLBACK_TYPE_VECTOR:
-        vcpu_kick(&vm->vcpus[vcpu]);    /* xen_callback_pending() injects it */
+        vcpu_kick(&d->vcpus[vcpu]);     /* xen_callback_pending() injects it */
         break;
     case HVM_PARAM_CALLBACK_TYPE_GSI:
     case HVM_PARAM_CALLBACK_TYPE_PCI_INTX:
@@ -81,17 +80,16 @@ static void raise_upcall(void *ctx, unsigned vcpu)
 
 void xen_assert_upcall(struct xen_domain *d, unsigned vcpu)
 {
-    if (vcpu < d->vm->machine.nr_vcpus && upcall_pending(d, vcpu))
+    if (vcpu < d->machine->nr_vcpus && upcall_pending(d, vcpu))
         raise_upcall(d, vcpu);
 }
 
-int xen_callback_pending(struct vcpu *v)
+int xen_callback_pending(struct xen_domain *d, unsigned vcpu)
 {
-    struct xen_domain *d = v->vm->xen;
-    if (!d || d->vcpu[v->id].upcall_vector || !d->callback_via ||
+    if (vcpu >= d->machine->nr_vcpus || d->vcpu[vcpu].upcall_vector || !d->callback_via ||
         HVM_PARAM_CALLBACK_TYPE(d->callback_via) != HVM_PARAM_CALLBACK_TYPE_VECTOR)
         return -1;
-    return upcall_pending(d, v->id) ? (int)(d->callback_via & 0xff) : -1;
+    return upcall_pending(d, vcpu) ? (int)(d->callback_via & 0xff) : -1;
 }
 
 void xen_callback_eoi(struct xen_domain *d)
@@ -185,39 +183,62 @@ static void unplug_io_write(void *ctx, uint16_t port, unsigned size, uint32_t va
 
 static const struct io_ops unplug_io = { .read = unplug_io_read, .write = unplug_io_write };
 
-void xen_print_stats(struct vm *vm)
+void xen_print_stats(struct xen_domain *d)
 {
-    struct xen_domain *d = vm->xen;
-    if (!d)
-        return;
-    printk("keel: vm %s xen: hypercalls %lu\n", vm->cfg.name, d->hypercalls);
-    for (unsigned i = 0; i < d->nr_vbds; i++) {
-        const struct blkback_stats *s = &d->vbd[i]->blk.stats;
-        printk("keel: vm %s %s: requests %lu, segments %lu, sectors read %lu, written %lu, "
-               "flushes %lu, notifications %lu, errors %lu\n", vm->cfg.name,
-               d->vbd[i]->cfg.vdev_name, s->requests, s->segments, s->sectors_read,
-               s->sectors_written, s->flushes, s->notifications, s->errors);
-    }
+    printk("keel: vm %s xen: hypercalls %lu\n", d->name, d->hypercalls);
+    for (unsigned i = 0; i < d->nr_backends; i++)
+        if (d->backend[i].ops->print_stats)
+            d->backend[i].ops->print_stats(d->backend[i].ctx);
+}
+
+void xen_message(struct xen_domain *d, const char *line)
+{
+    if (d->board.message)
+        d->board.message(d->board.ctx, line);
+    else
+        printk("keel: vm %s: %s\n", d->name, line);
+}
+
+/* --- backends and deferred work ------------------------------------------------------ */
+
+int xen_backend_add(struct xen_domain *d, const struct xen_backend_ops *ops, void *ctx)
+{
+    if (d->nr_backends >= XEN_BACKENDS_MAX)
+        return -1;
+    d->backend[d->nr_backends] = (struct xen_backend){ ops, ctx };
+    return (int)d->nr_backends++;
 }
 
 void xen_defer(struct xen_domain *d)
 {
-    d->vm->machine.deferred_pending = true;
+    d->machine->deferred_pending = true;
+}
+
+void xen_backend_defer(struct xen_domain *d, unsigned index)
+{
+    d->deferred_backends |= 1u << index;
+    xen_defer(d);
+}
+
+void xen_store_defer(struct xen_domain *d)
+{
+    d->deferred_store = true;
+    xen_defer(d);
 }
 
 static void xen_run_deferred(void *ctx)
 {
     struct xen_domain *d = ctx;
-    struct machine *m = &d->vm->machine;
+    struct machine *m = d->machine;
     spin_lock(&m->lock);
     m->deferred_pending = false;
     {
-        uint32_t vbds = d->deferred_vbds;
-        d->deferred_vbds = 0;
-        for (unsigned i = 0; i < d->nr_vbds; i++)
-            if (vbds & (1u << i))
-                vbd_kick(d->vbd[i]);
-        if (d->deferred_store) {    /* after the vbds: their state changes land there */
+        uint32_t backends = d->deferred_backends;
+        d->deferred_backends = 0;
+        for (unsigned i = 0; i < d->nr_backends; i++)
+            if (backends & (1u << i))
+                d->backend[i].ops->kick(d->backend[i].ctx);
+        if (d->deferred_store) {    /* after the backends: their state changes land there */
             d->deferred_store = false;
             xenbus_store_kick(d);
         }
@@ -236,26 +257,22 @@ int xen_create_fail(const char **key, const char *k, char *why, size_t size, con
     return -1;
 }
 
-int xen_domain_create(struct vm *vm, const struct boot_info *bi, const struct xen_board *board,
-                      const char **key, char *why, size_t why_size)
+static uint64_t domain_pages(void)
 {
-    uint64_t pages = (sizeof(struct xen_domain) + PAGE_SIZE - 1) / PAGE_SIZE;
-    uint64_t phys = palloc_alloc(pages, PAGE_SIZE);
-    if (!phys)
-        return xen_create_fail(key, "xen_platform_pci", why, why_size, "no memory left for the Xen domain");
-    struct xen_domain *d = (struct xen_domain *)(uintptr_t)phys;
-    vm->xen = d;
-    d->vm = vm;
-    d->board = *board;
-    d->callback_gsi = -1;
-    evtchn_init(&d->evtchn, vm->machine.nr_vcpus, vcpu_info_of, raise_upcall, d);
-    grant_table_init(&d->grants, &vm->mem, EVTCHN_BACKEND_DOMID);
+    return (sizeof(struct xen_domain) + PAGE_SIZE - 1) / PAGE_SIZE;
+}
+
+static int build(struct xen_domain *d, const struct xen_domain_env *env, const char **key,
+                 char *why, size_t why_size)
+{
+    evtchn_init(&d->evtchn, d->machine->nr_vcpus, vcpu_info_of, raise_upcall, d);
+    grant_table_init(&d->grants, d->mem, EVTCHN_BACKEND_DOMID);
 
     /* Grant frames sit at the start of the platform device's BAR1, backed by
      * Keel's pages (mapped write-back: Linux maps them WB). */
     d->grant_frames = palloc_alloc(XEN_GRANT_FRAMES, PAGE_SIZE);
     if (!d->grant_frames ||
-        ept_map(&vm->ept, XEN_PLATFORM_MMIO_BAR, d->grant_frames, XEN_GRANT_FRAMES * PAGE_SIZE,
+        ept_map(d->ept, XEN_PLATFORM_MMIO_BAR, d->grant_frames, XEN_GRANT_FRAMES * PAGE_SIZE,
                 EPT_READ | EPT_WRITE, EPT_MT_WB, false))
         return xen_create_fail(key, "xen_platform_pci", why, why_size, "no memory left for grant frames");
     for (unsigned i = 0; i < XEN_GRANT_FRAMES; i++)
@@ -263,17 +280,18 @@ int xen_domain_create(struct vm *vm, const struct boot_info *bi, const struct xe
 
     uint64_t ring = palloc_page();
     d->store_ring = (uint8_t *)(uintptr_t)ring;     /* set first: destroy frees it */
-    if (!ring || ept_map(&vm->ept, XEN_STORE_GPA, ring, PAGE_SIZE, EPT_READ | EPT_WRITE, EPT_MT_WB, false))
+    if (!ring || ept_map(d->ept, XEN_STORE_GPA, ring, PAGE_SIZE, EPT_READ | EPT_WRITE, EPT_MT_WB, false))
         return xen_create_fail(key, "xen_platform_pci", why, why_size, "no memory left for the xenstore ring");
 
-    if (xen_platform_init(&d->platform_dev, &vm->platform.pci))
+    if (xen_platform_init(&d->platform_dev, env->pci))
         return xen_create_fail(key, "xen_platform_pci", why, why_size, "no free PCI slot for the platform device");
     /* Ports 0x10-0x1F (the unplug protocol); without Xen mode they read all-ones. */
-    if (io_bus_register(&vm->io_bus, XEN_UNPLUG_PORT_FIRST, XEN_UNPLUG_PORT_LAST, &unplug_io, d))
+    if (io_bus_register(d->io_bus, XEN_UNPLUG_PORT_FIRST, XEN_UNPLUG_PORT_LAST, &unplug_io, d))
         return xen_create_fail(key, "xen_platform_pci", why, why_size, "the unplug ports are taken");
+    d->unplug_ports = true;
     /* What its vCPUs reach: CPUID leaves, the hypercall-page MSR, VMCALL, and
      * the backends' leftover work. */
-    struct machine *m = &vm->machine;
+    struct machine *m = d->machine;
     const struct cpuid_ext leaves = { XEN_CPUID_BASE, XEN_CPUID_BASE + 0xff, xen_cpuid, d };
     const struct msr_ext page_msr = { XEN_HYPERCALL_MSR, XEN_HYPERCALL_MSR, xen_msr_read, xen_msr_write, d };
     if (machine_add_cpuid(m, &leaves) || machine_add_msr(m, &page_msr))
@@ -282,22 +300,56 @@ int xen_domain_create(struct vm *vm, const struct boot_info *bi, const struct xe
     m->hypercall_ctx = d;
     m->deferred = xen_run_deferred;
     m->deferred_ctx = d;
-    return xenbus_create(d, bi, key, why, why_size);
+    return xenbus_create(d, key, why, why_size);
 }
 
-void xen_domain_destroy(struct vm *vm)
+struct xen_domain *xen_domain_create(const struct xen_domain_env *env, const char **key,
+                                     char *why, size_t why_size)
 {
-    struct xen_domain *d = vm->xen;
-    if (!d)
-        return;
-    vm->machine.hypercall = NULL;
-    vm->machine.deferred = NULL;
-    vm->machine.deferred_pending = false;
+    uint64_t phys = palloc_alloc(domain_pages(), PAGE_SIZE);
+    if (!phys) {
+        xen_create_fail(key, "xen_platform_pci", why, why_size, "no memory left for the Xen domain");
+        return NULL;
+    }
+    struct xen_domain *d = (struct xen_domain *)(uintptr_t)phys;
+    d->machine = env->machine;
+    d->vcpus = env->vcpus;
+    d->mem = env->machine->mem;
+    d->ept = env->ept;
+    d->io_bus = env->io_bus;
+    snprintf(d->name, sizeof(d->name), "%s", env->name);
+    d->board = env->board;
+    d->callback_gsi = -1;
+    if (build(d, env, key, why, why_size)) {
+        xen_domain_destroy(d);
+        return NULL;
+    }
+    return d;
+}
+
+/* The machine's CPUID and MSR entries stay (its table has no removal); they
+ * are the VM's until it is built again, and no vCPU runs after this. */
+void xen_domain_destroy(struct xen_domain *d)
+{
+    struct machine *m = d->machine;
+    if (m->hypercall_ctx == d) {
+        m->hypercall = NULL;
+        m->hypercall_ctx = NULL;
+    }
+    if (m->deferred_ctx == d) {
+        m->deferred = NULL;
+        m->deferred_ctx = NULL;
+        m->deferred_pending = false;
+    }
+    for (unsigned i = 0; i < d->nr_backends; i++)
+        d->backend[i].ops->destroy(d->backend[i].ctx);
+    d->nr_backends = 0;
     xenbus_destroy(d);
+    if (d->unplug_ports)
+        io_bus_unregister(d->io_bus, XEN_UNPLUG_PORT_FIRST);
     if (d->store_ring)
         palloc_free((uint64_t)(uintptr_t)d->store_ring, 1);
     if (d->grant_frames)
         palloc_free(d->grant_frames, XEN_GRANT_FRAMES);
-    palloc_free((uint64_t)(uintptr_t)d, (sizeof(struct xen_domain) + PAGE_SIZE - 1) / PAGE_SIZE);
-    vm->xen = NULL;
+    palloc_free((uint64_t)(uintptr_t)d, domain_pages());
 }

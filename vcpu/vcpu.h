@@ -36,7 +36,7 @@ struct vcpu {
     struct guest_regs regs;     /* saved and loaded around each entry */
     struct vmx_vcpu vmx;        /* the VT-x part: VMCS, controls, queued event */
     struct machine *machine;    /* its VM, as this layer sees it */
-    struct vm *vm;              /* its VM, for the floors above (vm/, pvio/) only */
+    struct vm *vm;              /* its VM, for vm/ only */
     struct io_bus *io_bus;      /* its VM's ports */
     struct mmio_bus *mmio_bus;  /* its VM's MMIO ranges */
     unsigned id;

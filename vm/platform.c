@@ -181,7 +181,8 @@ int platform_pending_interrupt(struct vcpu *v)
     struct platform *p = platform_of(v);
     /* Xen's global callback vector bypasses the LAPIC and goes first
      * (Xen's hvm_vcpu_has_pending_irq). */
-    int vector = xen_callback_pending(v);
+    struct vm *vm = v->vm;
+    int vector = vm->xen ? xen_callback_pending(vm->xen, v->id) : -1;
     if (vector >= 0)
         return PENDING_XEN | vector;
     vector = lapic_pending_vector(lapic_of(v));

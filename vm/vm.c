@@ -9,6 +9,7 @@
 #include "lib/print.h"
 #include "dev/bochs_shutdown.h"
 #include "dev/debug_exit.h"
+#include "pvio/vbd.h"
 #include "pvio/xen.h"
 #include "vcpu/fpu.h"
 #include "vcpu/msr.h"
@@ -42,11 +43,29 @@ void vm_console_putc(struct vm *vm, char c)
 static void uart_console_putc(void *ctx, char c) { vm_console_putc(ctx, c); }
 static int uart_console_getc(void *ctx) { (void)ctx; return console_getc(); }
 
-/* The Xen mode's way to the board (pvio/xen.h). */
+/* The Xen mode's way to the board and the console (pvio/xen.h). */
 static void board_set_gsi(void *ctx, unsigned gsi, bool level) { platform_set_gsi(ctx, gsi, level); }
 static void board_deliver_vector(void *ctx, unsigned vcpu, uint8_t vector)
 {
     platform_deliver_vector(ctx, vcpu, vector);
+}
+
+/* A backend's line, on a line of its own even in the middle of the guest's. */
+static void xen_console_line(void *ctx, const char *line)
+{
+    struct vm *vm = ctx;
+    if (!vm->at_line_start) {
+        console_write("\n", 1);
+        vm->at_line_start = true;
+    }
+    printk("keel: vm %s: %s\n", vm->cfg.name, line);
+}
+
+static void destroy_xen(struct vm *vm)
+{
+    if (vm->xen)
+        xen_domain_destroy(vm->xen);    /* flushes its disks */
+    vm->xen = NULL;
 }
 
 /* A VM's state is allocated when its config is read and freed when it
@@ -222,7 +241,7 @@ static void destroy(struct vm *vm)
     vm->machine.ending = true;
     wait_for_aps(vm);
     vcpu_destroy(&vm->vcpus[0]);
-    xen_domain_destroy(vm);
+    destroy_xen(vm);
     ept_destroy(&vm->ept);
     guest_ram_free(&vm->mem);
 }
@@ -261,6 +280,66 @@ static int attach_platform_msrs(struct machine *m)
     for (size_t i = 0; i < sizeof(board_msrs) / sizeof(board_msrs[0]); i++)
         if (machine_add_msr(m, &board_msrs[i]))
             return -1;
+    return 0;
+}
+
+/* "/dev/hdb" and "/dev/hdb1" name overlapping sectors, as do two equal
+ * targets. */
+static bool same_disk(const char *a, const char *b)
+{
+    if (strncmp(a, "/dev/hd", 7) || strncmp(b, "/dev/hd", 7))
+        return strcmp(a, b) == 0;
+    if (a[7] != b[7])
+        return false;
+    return a[8] == '\0' || b[8] == '\0' || strcmp(a, b) == 0;
+}
+
+/* Two vbds over the same sectors would corrupt each other; a writable RAM
+ * disk over the guest's own kernel or initrd would change what a restart
+ * boots. */
+static const char *disk_conflict(const struct vm_config *c, unsigned i)
+{
+    const char *t = c->disks[i].target;
+    for (unsigned j = 0; j < i; j++)
+        if (same_disk(t, c->disks[j].target))
+            return "two disks use the same sectors";
+    if (strcmp(t, c->kernel) == 0 || strcmp(t, c->ramdisk) == 0)
+        return "a disk cannot be the VM's own kernel or ramdisk";
+    return NULL;
+}
+
+_Static_assert(sizeof(((struct vbd_config *)0)->target) >= sizeof(((struct vm_disk *)0)->target) &&
+               sizeof(((struct vbd_config *)0)->vdev_name) >= sizeof(((struct vm_disk *)0)->vdev_name),
+               "a disk's config must fit the backend's");
+
+/* The Xen-compatible mode: the domain over the VM's parts, then a virtual
+ * block device per disk. */
+static int create_xen(struct vm *vm, const struct boot_info *bi)
+{
+    const struct vm_config *c = &vm->cfg;
+    const char *key;
+    char why[128];
+    const struct xen_domain_env env = {
+        .machine = &vm->machine, .vcpus = vm->vcpus, .ept = &vm->ept, .io_bus = &vm->io_bus,
+        .pci = &vm->platform.pci, .name = c->name,
+        .board = { board_set_gsi, board_deliver_vector, xen_console_line, vm },
+    };
+    vm->xen = xen_domain_create(&env, &key, why, sizeof(why));
+    if (!vm->xen)
+        return fail(vm, key, "%s", why);
+    for (unsigned i = 0; i < c->nr_disks; i++) {
+        const struct vm_disk *disk = &c->disks[i];
+        const char *conflict = disk_conflict(c, i);
+        if (conflict) {
+            snprintf(why, sizeof(why), "%s: %s", disk->target, conflict);
+            return fail(vm, "disk", "%s", why);
+        }
+        struct vbd_config vbd = { .vdev = disk->vdev, .read_only = disk->read_only };
+        memcpy(vbd.target, disk->target, sizeof(disk->target));
+        memcpy(vbd.vdev_name, disk->vdev_name, sizeof(disk->vdev_name));
+        if (vbd_create(vm->xen, &vbd, bi, why, sizeof(why)))
+            return fail(vm, "disk", "%s", why);
+    }
     return 0;
 }
 
@@ -318,13 +397,8 @@ static int build(struct vm *vm, const struct boot_info *bi)
         io_bus_register(&vm->io_bus, BOCHS_SHUTDOWN_PORT, BOCHS_SHUTDOWN_PORT, &bochs_shutdown_io,
                         &vm->shutdown))
         return fail(vm, "platform", "%s", "the I/O bus refused a device's ports (a Keel bug)");
-    if (c->xen_platform_pci) {
-        const char *key;
-        char why[128];
-        const struct xen_board board = { board_set_gsi, board_deliver_vector, vm };
-        if (xen_domain_create(vm, bi, &board, &key, why, sizeof(why)))
-            return fail(vm, key, "%s", why);
-    }
+    if (c->xen_platform_pci && create_xen(vm, bi))
+        return -1;
     struct vcpu_start start;
     if ((c->type == VM_TYPE_LINUX ? load_linux : load_multiboot)(vm, bi, &start))
         return -1;
@@ -489,11 +563,12 @@ void vm_run_from_config(const struct boot_info *bi, const struct boot_module *cf
         printk("keel: vm %s ran from tsc %lu to %lu\n", vm->cfg.name, vm->started_at, ended_at);
         for (unsigned i = 0; i < vm->machine.nr_vcpus; i++)
             exit_stats_print(&vm->vcpus[i].stats, vm->cfg.name, i);
-        xen_print_stats(vm);
+        if (vm->xen)
+            xen_print_stats(vm->xen);
         if (action == VM_ACTION_PRESERVE) {
             /* Keep its memory for inspection; only its CPU state is released. */
             vcpu_destroy(&vm->vcpus[0]);
-            xen_domain_destroy(vm);         /* flushes its disks */
+            destroy_xen(vm);
             printk("keel: vm %s preserved (%lu MiB kept)\n", vm->cfg.name, vm->cfg.memory_mib);
             return;         /* its state stays allocated with its memory */
         }

@@ -36,10 +36,11 @@ uint64_t host_rtc_now(void)
     return 0;
 }
 
-/* No Xen mode on this board (vm->xen stays NULL): what the real ones answer then. */
-int xen_callback_pending(struct vcpu *v)
+/* No Xen mode on this board (vm->xen stays NULL): the board never asks. */
+int xen_callback_pending(struct xen_domain *d, unsigned vcpu)
 {
-    (void)v;
+    (void)d, (void)vcpu;
+    fail_msg("xen_callback_pending without a Xen domain");
     return -1;
 }
 

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* Host CMocka tests for the Xen mode's hypercall layer (pvio/hypercall.c)
  * and what xen_domain_create (pvio/xen.c) registers on the machine: a real
- * domain is built on a VM of guest RAM with 4-level identity page tables,
- * over the real event channels, grant table and platform device, with fakes
- * for the host page allocator, the xenstore/vbd backends and the vendor layer
+ * domain is built over the parts of a VM (guest RAM with 4-level identity
+ * page tables, EPT, machine, vCPUs, PCI host, I/O bus; no vm/), over the
+ * real event channels, grant table and platform device, with fakes for the
+ * host page allocator, the xenstore and the vendor layer
  * (tests/unit/fake_vmx.c). Hypercalls arrive as VMCALL exits through the
  * neutral dispatch, so the whole path guest -> machine hook -> Xen is
  * exercised; a guest's hostile arguments must come back as Xen's error
@@ -18,16 +19,18 @@
 #include <string.h>
 
 #include "arch/x86/msr_index.h"
+#include "dev/io_bus.h"
+#include "dev/mmio_bus.h"
+#include "dev/pci_host.h"
+#include "ept/ept.h"
 #include "host/palloc.h"
 #include "lib/print.h"
-#include "pvio/vbd.h"
 #include "pvio/xen.h"
 #include "pvio/xen_abi.h"
 #include "pvio/xenbus.h"
 #include "vcpu/cpuid.h"
 #include "vcpu/dispatch.h"
 #include "vcpu/msr.h"
-#include "vm/vm.h"
 #include "tests/unit/fake_vmx.h"
 
 #define PG 0x1000u
@@ -51,19 +54,28 @@ void palloc_free(uint64_t phys, uint64_t pages)
     free((void *)(uintptr_t)phys);
 }
 
-static unsigned xenbus_created, store_kicks, vbd_kicks;
+static unsigned xenbus_created, store_kicks;
+static char trace[64];          /* what deferred work ran, in order */
 
-int xenbus_create(struct xen_domain *d, const struct boot_info *bi, const char **key, char *why,
-                  size_t why_size)
+static void trace_add(const char *what)
 {
-    (void)d, (void)bi, (void)key, (void)why, (void)why_size;
+    strncat(trace, what, sizeof(trace) - strlen(trace) - 1);
+}
+
+int xenbus_create(struct xen_domain *d, const char **key, char *why, size_t why_size)
+{
+    (void)d, (void)key, (void)why, (void)why_size;
     xenbus_created++;
     return 0;
 }
 
 void xenbus_destroy(struct xen_domain *d) { (void)d; }
-void xenbus_store_kick(struct xen_domain *d) { (void)d; store_kicks++; }
-void vbd_kick(struct xen_vbd *vbd) { (void)vbd; vbd_kicks++; }
+void xenbus_store_kick(struct xen_domain *d)
+{
+    (void)d;
+    store_kicks++;
+    trace_add("s");
+}
 
 void printk(const char *fmt, ...)
 {
@@ -107,8 +119,20 @@ static void rec_deliver_vector(void *ctx, unsigned vcpu, uint8_t vector)
 
 static const struct vcpu_ops no_ops;
 
+/* The parts of a VM a domain is built over (vm/ is not linked). */
+struct test_vm {
+    struct guest_mem mem;
+    struct ept ept;
+    struct machine machine;
+    struct vcpu vcpus[2];
+    struct pci_host pci;
+    struct io_bus io_bus;
+    struct mmio_bus mmio_bus;
+    struct xen_domain *xen;
+};
+
 struct fixture {
-    struct vm *vm;
+    struct test_vm *vm;
     uint8_t *ram;
     struct xen_domain *d;
     struct vcpu *v;
@@ -124,7 +148,8 @@ static void put64(uint8_t *ram, uint64_t gpa, uint64_t val)
 static int setup(void **state)
 {
     fake_vmx_reset();
-    xenbus_created = store_kicks = vbd_kicks = 0;
+    xenbus_created = store_kicks = 0;
+    trace[0] = '\0';
     struct fixture *f = calloc(1, sizeof(*f));
     assert_non_null(f);
     f->ram = aligned_alloc(RAM_SIZE, RAM_SIZE);
@@ -135,7 +160,7 @@ static int setup(void **state)
     put64(f->ram, 0x2000, 0x3000 | 3);
     put64(f->ram, 0x3000, 0x0 | 0x83);
 
-    struct vm *vm = calloc(1, sizeof(*vm));
+    struct test_vm *vm = calloc(1, sizeof(*vm));
     assert_non_null(vm);
     f->vm = vm;
     vm->mem.size = RAM_SIZE;
@@ -145,11 +170,10 @@ static int setup(void **state)
     vm->ept.free_page = ept_free;
     assert_int_equal(ept_init(&vm->ept), 0);
     machine_init(&vm->machine, &vm->mem, &no_ops, 2);
-    pci_host_init(&vm->platform.pci);
+    pci_host_init(&vm->pci);
     io_bus_init(&vm->io_bus);
     for (unsigned i = 0; i < 2; i++) {
         vm->vcpus[i].machine = &vm->machine;
-        vm->vcpus[i].vm = vm;
         vm->vcpus[i].id = i;
         vm->vcpus[i].io_bus = &vm->io_bus;
         vm->vcpus[i].mmio_bus = &vm->mmio_bus;
@@ -162,10 +186,14 @@ static int setup(void **state)
         hw->insn_len = 3;                    /* vmcall */
     }
 
-    const struct xen_board board = { rec_set_gsi, rec_deliver_vector, &f->board };
+    const struct xen_domain_env env = {
+        .machine = &vm->machine, .vcpus = vm->vcpus, .ept = &vm->ept, .io_bus = &vm->io_bus,
+        .pci = &vm->pci, .name = "guest",
+        .board = { rec_set_gsi, rec_deliver_vector, NULL, &f->board },
+    };
     const char *key = NULL;
     char why[128] = "";
-    assert_int_equal(xen_domain_create(vm, NULL, &board, &key, why, sizeof(why)), 0);
+    vm->xen = xen_domain_create(&env, &key, why, sizeof(why));
     assert_non_null(vm->xen);
     assert_int_equal(xenbus_created, 1);
     f->d = vm->xen;
@@ -178,8 +206,8 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     struct fixture *f = *state;
-    xen_domain_destroy(f->vm);
-    assert_null(f->vm->xen);
+    if (f->vm->xen)
+        xen_domain_destroy(f->vm->xen);
     ept_destroy(&f->vm->ept);
     free(f->vm);
     free(f->ram);
@@ -655,6 +683,74 @@ static void test_grant_table_op_counts_and_versions(void **state)
     assert_int_equal(s.version, 1);
 }
 
+/* --- backends ----------------------------------------------------------------------- */
+
+struct fake_backend {
+    char name[2];
+    unsigned kicks, stats, destroyed;
+};
+
+static void fake_backend_kick(void *ctx)
+{
+    struct fake_backend *b = ctx;
+    b->kicks++;
+    trace_add(b->name);
+}
+
+static void fake_backend_stats(void *ctx) { ((struct fake_backend *)ctx)->stats++; }
+static void fake_backend_destroy(void *ctx) { ((struct fake_backend *)ctx)->destroyed++; }
+
+static const struct xen_backend_ops fake_backend_ops = {
+    fake_backend_kick, fake_backend_stats, fake_backend_destroy,
+};
+
+/* Backends are attached after the domain exists and found by index; their
+ * deferred work runs at the next entry, before the store's (their state
+ * changes land there), each once; the domain prints and destroys them. */
+static void test_backends_deferred_stats_and_destroy(void **state)
+{
+    struct fixture *f = *state;
+    struct machine *m = &f->vm->machine;
+    struct fake_backend b[XEN_BACKENDS_MAX] = { { .name = "a" }, { .name = "b" } };
+    assert_int_equal(xen_backend_add(f->d, &fake_backend_ops, &b[0]), 0);
+    assert_int_equal(xen_backend_add(f->d, &fake_backend_ops, &b[1]), 1);
+    for (unsigned i = 2; i < XEN_BACKENDS_MAX; i++)
+        assert_int_equal(xen_backend_add(f->d, &fake_backend_ops, &b[i]), (int)i);
+    assert_int_equal(xen_backend_add(f->d, &fake_backend_ops, &b[0]), -1);
+
+    assert_false(m->deferred_pending);
+    xen_store_defer(f->d);
+    xen_backend_defer(f->d, 1);
+    xen_backend_defer(f->d, 1);
+    assert_true(m->deferred_pending);
+    m->deferred(m->deferred_ctx);
+    assert_false(m->deferred_pending);
+    assert_int_equal(m->lock.locked, 0);
+    assert_string_equal(trace, "bs");
+    assert_int_equal(b[0].kicks, 0);
+    assert_int_equal(b[1].kicks, 1);
+    m->deferred(m->deferred_ctx);                           /* nothing left */
+    assert_string_equal(trace, "bs");
+
+    xen_backend_defer(f->d, 0);
+    xen_backend_defer(f->d, XEN_BACKENDS_MAX - 1);
+    m->deferred(m->deferred_ctx);
+    assert_string_equal(trace, "bsa");
+    assert_int_equal(b[XEN_BACKENDS_MAX - 1].kicks, 1);
+
+    xen_print_stats(f->d);
+    for (unsigned i = 0; i < XEN_BACKENDS_MAX; i++)
+        assert_int_equal(b[i].stats, 1);
+    xen_domain_destroy(f->d);
+    f->vm->xen = NULL;
+    for (unsigned i = 0; i < XEN_BACKENDS_MAX; i++)
+        assert_int_equal(b[i].destroyed, 1);
+    assert_null(m->hypercall);
+    assert_null(m->deferred);
+    /* The unplug ports went with it. */
+    assert_null(io_bus_find(&f->vm->io_bus, XEN_UNPLUG_PORT_FIRST));
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -677,6 +773,7 @@ int main(void)
         T(test_event_channel_binds_check_their_arguments),
         T(test_sched_op_shutdown),
         T(test_grant_table_op_counts_and_versions),
+        T(test_backends_deferred_stats_and_destroy),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
