@@ -9,7 +9,7 @@
 #include "host/tsc.h"
 #include "fw/acpi_tables.h"
 #include "dev/uart.h"
-#include "pvio/xen.h"
+#include "pvio/xen/xen.h"
 #include "vm/platform.h"
 #include "vm/vm.h"
 #include "arch/x86/msr_index.h"

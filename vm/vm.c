@@ -9,8 +9,8 @@
 #include "lib/print.h"
 #include "dev/bochs_shutdown.h"
 #include "dev/debug_exit.h"
-#include "pvio/vbd.h"
-#include "pvio/xen.h"
+#include "pvio/blk/vbd.h"
+#include "pvio/xen/xen.h"
 #include "vcpu/fpu.h"
 #include "vcpu/msr.h"
 #include "boot/linux_loader.h"
@@ -43,7 +43,7 @@ void vm_console_putc(struct vm *vm, char c)
 static void uart_console_putc(void *ctx, char c) { vm_console_putc(ctx, c); }
 static int uart_console_getc(void *ctx) { (void)ctx; return console_getc(); }
 
-/* The Xen mode's way to the board and the console (pvio/xen.h). */
+/* The Xen mode's way to the board and the console (pvio/xen/xen.h). */
 static void board_set_gsi(void *ctx, unsigned gsi, bool level) { platform_set_gsi(ctx, gsi, level); }
 static void board_deliver_vector(void *ctx, unsigned vcpu, uint8_t vector)
 {

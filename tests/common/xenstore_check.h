@@ -6,7 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "pvio/xenstore.h"
+#include "pvio/xen/xenstore.h"
 
 /*
  * Walks the node table, the arena, transactions, watches and queues, and

@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* libFuzzer target for the PV block backend (pvio/blkback.c, grant_table.c, blk_ramdisk.c) as a hostile frontend drives it. */
+/* libFuzzer target for the PV block backend (pvio/blk/blkback.c, grant_table.c, blk_ramdisk.c) as a hostile frontend drives it. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "pvio/blk_ramdisk.h"
-#include "pvio/blkback.h"
+#include "pvio/blk/blk_ramdisk.h"
+#include "pvio/blk/blkback.h"
 #include "tests/fuzz/fuzz_common.h"
 
 /*

@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* libFuzzer target for Keel's xenstore (pvio/xenstore_*.c) as a hostile guest drives it: requests over the ring, raw frames, ring indices, beside Keel's own calls. */
+/* libFuzzer target for Keel's xenstore (pvio/xen/xenstore_*.c) as a hostile guest drives it: requests over the ring, raw frames, ring indices, beside Keel's own calls. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "pvio/xenstore.h"
+#include "pvio/xen/xenstore.h"
 #include "tests/common/xenstore_check.h"
 #include "tests/fuzz/fuzz_common.h"
 

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* Host CMocka tests for pvio/blkback.c and pvio/blk_ramdisk.c: a test frontend drives the ring over fake guest RAM and a logging RAM disk. */
+/* Host CMocka tests for pvio/blk/blkback.c and pvio/blk/blk_ramdisk.c: a test frontend drives the ring over fake guest RAM and a logging RAM disk. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -9,8 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pvio/blk_ramdisk.h"
-#include "pvio/blkback.h"
+#include "pvio/blk/blk_ramdisk.h"
+#include "pvio/blk/blkback.h"
 
 #define PG              0x1000u
 #define SECTOR          512u

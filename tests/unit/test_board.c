@@ -19,7 +19,7 @@
 
 #include "arch/x86/msr_index.h"
 #include "drivers/rtc.h"
-#include "pvio/xen.h"
+#include "pvio/xen/xen.h"
 #include "vcpu/pio.h"
 #include "vm/platform.h"
 #include "vm/vm.h"

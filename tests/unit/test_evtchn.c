@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* Host CMocka tests for pvio/evtchn.c: 2-level event channel delivery into a
+/* Host CMocka tests for pvio/xen/evtchn.c: 2-level event channel delivery into a
  * shared_info page and vcpu_info areas, port life cycle and backend binding. */
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pvio/evtchn.h"
+#include "pvio/xen/evtchn.h"
 
 struct fixture {
     struct evtchn e;

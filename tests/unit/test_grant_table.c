@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* Host CMocka tests for pvio/grant_table.c: pin checks, status bits, pin counts and bounded copies against a hostile guest's table. */
+/* Host CMocka tests for pvio/xen/grant_table.c: pin checks, status bits, pin counts and bounded copies against a hostile guest's table. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pvio/grant_table.h"
+#include "pvio/xen/grant_table.h"
 
 #define PG 0x1000u
 

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* Host CMocka tests for the Xen mode's hypercall layer (pvio/hypercall.c)
- * and what xen_domain_create (pvio/xen.c) registers on the machine: a real
+/* Host CMocka tests for the Xen mode's hypercall layer (pvio/xen/hypercall.c)
+ * and what xen_domain_create (pvio/xen/xen.c) registers on the machine: a real
  * domain is built over the parts of a VM (guest RAM with 4-level identity
  * page tables, EPT, machine, vCPUs, PCI host, I/O bus; no vm/), over the
  * real event channels, grant table and platform device, with fakes for the
@@ -25,9 +25,9 @@
 #include "ept/ept.h"
 #include "host/palloc.h"
 #include "lib/print.h"
-#include "pvio/xen.h"
-#include "pvio/xen_abi.h"
-#include "pvio/xenbus.h"
+#include "pvio/xen/xen.h"
+#include "pvio/xen/xen_abi.h"
+#include "pvio/xen/xenbus.h"
 #include "vcpu/cpuid.h"
 #include "vcpu/dispatch.h"
 #include "vcpu/msr.h"

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* Host CMocka tests for pvio/xenstore_*.c: tree, permissions, watches, transactions and a hostile ring. */
+/* Host CMocka tests for pvio/xen/xenstore_*.c: tree, permissions, watches, transactions and a hostile ring. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pvio/xenstore.h"
+#include "pvio/xen/xenstore.h"
 #include "tests/common/xenstore_check.h"
 
 #define GUEST 5

@@ -2,7 +2,7 @@
 /* Keel's xenstore, the guest's requests: the wire messages (xs_wire.h) parsed,
  * handled and answered, whether they come from the ring or
  * xenstore_handle_request; pure, under the VM's lock. */
-#include "pvio/xenstore_internal.h"
+#include "pvio/xen/xenstore_internal.h"
 
 #include <string.h>
 #include "lib/print.h"

@@ -2,7 +2,7 @@
 /* Keel's xenstore, its changes: the change queue and watch delivery, tree
  * operations for Keel or the guest, transactions, and Keel's xs_* API (see
  * xenstore.h for the model); pure, under the VM's lock. */
-#include "pvio/xenstore_internal.h"
+#include "pvio/xen/xenstore_internal.h"
 
 #include <stdarg.h>
 #include <string.h>

@@ -4,7 +4,7 @@
  * with atomic operations, because the guest's other vCPUs use them at the
  * same time without exiting. */
 #include <string.h>
-#include "pvio/evtchn.h"
+#include "pvio/xen/evtchn.h"
 
 void evtchn_init(struct evtchn *e, unsigned nr_vcpus,
                  uint8_t *(*vcpu_info)(void *ctx, unsigned vcpu),

@@ -2,18 +2,19 @@
 /* A VM's Xen-compatible mode (xl.cfg `xen_platform_pci = 1`): the per-domain
  * state behind the Xen HVM ABI subset stock Linux uses — CPUID leaves, the
  * hypercall page, shared_info and vcpu_info, event channels and how their
- * upcalls reach a vCPU, grant table frames, the xenstore ring and the
- * virtual block devices. Runs on the vCPUs' CPUs under the VM's lock, and on
- * the boot CPU while the VM is built and torn down. */
+ * upcalls reach a vCPU, grant table frames, the xenstore ring, and the
+ * backends attached to it (pvio/blk/, a floor above). Runs on the vCPUs'
+ * CPUs under the VM's lock, and on the boot CPU while the VM is built and
+ * torn down. */
 #ifndef KEEL_PVIO_XEN_H
 #define KEEL_PVIO_XEN_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include "pvio/evtchn.h"
-#include "pvio/grant_table.h"
-#include "pvio/xen_platform.h"
+#include "pvio/xen/evtchn.h"
+#include "pvio/xen/grant_table.h"
+#include "pvio/xen/xen_platform.h"
 #include "arch/x86/x86.h"
 
 struct ept;
@@ -131,7 +132,7 @@ void xen_store_defer(struct xen_domain *d);
 /* A line for Keel's console about this VM (board.message). */
 void xen_message(struct xen_domain *d, const char *line);
 
-/* VMCALL from the guest (pvio/hypercall.c); ctx is the domain. The domain
+/* VMCALL from the guest (pvio/xen/hypercall.c); ctx is the domain. The domain
  * registers it, its CPUID leaves and the hypercall-page MSR on the VM's
  * machine when it is created. */
 void xen_hypercall(void *ctx, struct vcpu *v);

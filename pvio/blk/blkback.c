@@ -5,7 +5,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "pvio/blkback.h"
+#include "pvio/blk/blkback.h"
 
 int blkback_init(struct blkback *b, struct blk_store *store, bool read_only)
 {

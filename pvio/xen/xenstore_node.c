@@ -2,7 +2,7 @@
 /* Keel's xenstore, the store itself: error names, paths, the node table and its
  * string arena, views (what a transaction sees) and permissions (see xenstore.h
  * for the model); pure, under the VM's lock. */
-#include "pvio/xenstore_internal.h"
+#include "pvio/xen/xenstore_internal.h"
 
 #include <string.h>
 

@@ -2,7 +2,7 @@
 /* Keel's xenstore, the ring transport: requests and replies through the page
  * the guest shares, which it writes from other CPUs at any time; under the
  * VM's lock. */
-#include "pvio/xenstore_internal.h"
+#include "pvio/xen/xenstore_internal.h"
 
 #include <string.h>
 

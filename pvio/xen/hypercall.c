@@ -7,9 +7,9 @@
 #include <string.h>
 #include "fw/acpi_tables.h"
 #include "ept/guest_walk.h"
-#include "pvio/xen.h"
-#include "pvio/xen_abi.h"
-#include "pvio/xen_platform.h"
+#include "pvio/xen/xen.h"
+#include "pvio/xen/xen_abi.h"
+#include "pvio/xen/xen_platform.h"
 #include "vcpu/string_io.h"
 #include "vcpu/vcpu.h"
 

@@ -13,8 +13,8 @@
 #include <stdint.h>
 #include "host/bootinfo.h"
 #include "block/disk.h"
-#include "pvio/blk_ramdisk.h"
-#include "pvio/blkback.h"
+#include "pvio/blk/blk_ramdisk.h"
+#include "pvio/blk/blkback.h"
 
 struct xen_domain;
 

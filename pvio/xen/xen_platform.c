@@ -4,7 +4,7 @@
  * request only needs recording: the guest's PV drivers are then allowed to
  * bind (Linux arch/x86/xen/platform-pci-unplug.c checks the magic first). */
 #include <string.h>
-#include "pvio/xen_platform.h"
+#include "pvio/xen/xen_platform.h"
 
 #define XEN_PCI_VENDOR          0x5853
 #define XEN_PCI_DEVICE          0x0001

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* What the four files of Keel's xenstore share and nothing else may use: the
- * store's internal functions, by the file that defines them (pvio/xenstore.h
+ * store's internal functions, by the file that defines them (pvio/xen/xenstore.h
  * is the interface and the model); pure, under the VM's lock. */
 #ifndef KEEL_PVIO_XENSTORE_INTERNAL_H
 #define KEEL_PVIO_XENSTORE_INTERNAL_H
@@ -8,7 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include "pvio/xenstore.h"
+#include "pvio/xen/xenstore.h"
 
 #define HDR_SIZE ((uint32_t)sizeof(struct xsd_sockmsg))
 

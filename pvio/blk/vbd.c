@@ -10,9 +10,9 @@
 #include <string.h>
 #include "host/palloc.h"
 #include "lib/print.h"
-#include "pvio/vbd.h"
-#include "pvio/xen.h"
-#include "pvio/xenstore.h"
+#include "pvio/blk/vbd.h"
+#include "pvio/xen/xen.h"
+#include "pvio/xen/xenstore.h"
 
 enum xenbus_state {
     XB_UNKNOWN, XB_INITIALISING, XB_INIT_WAIT, XB_INITIALISED, XB_CONNECTED,

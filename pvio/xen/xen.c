@@ -9,9 +9,9 @@
 #include "ept/ept.h"
 #include "host/palloc.h"
 #include "lib/print.h"
-#include "pvio/xen.h"
-#include "pvio/xen_abi.h"
-#include "pvio/xenbus.h"
+#include "pvio/xen/xen.h"
+#include "pvio/xen/xen_abi.h"
+#include "pvio/xen/xenbus.h"
 #include "vcpu/vcpu.h"
 
 uint8_t *xen_guest_ptr(struct xen_domain *d, uint64_t gpa, uint64_t len)

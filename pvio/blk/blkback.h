@@ -38,9 +38,9 @@
 #include <stdint.h>
 
 #include "block/blk_store.h"
-#include "pvio/blkif.h"
-#include "pvio/grant_table.h"
-#include "pvio/xen_ring.h"
+#include "pvio/blk/blkif.h"
+#include "pvio/xen/grant_table.h"
+#include "pvio/xen/xen_ring.h"
 
 /* What the control path advertises (feature-max-indirect-segments,
  * max-ring-page-order). */

@@ -9,7 +9,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
-#include "pvio/xen_abi.h"
+#include "pvio/xen/xen_abi.h"
 
 #define EVTCHN_PORTS_MAX  1024          /* of the 2-level ABI's 4096 */
 #define EVTCHN_VCPUS_MAX  XEN_LEGACY_MAX_VCPUS

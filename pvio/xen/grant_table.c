@@ -5,7 +5,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "pvio/grant_table.h"
+#include "pvio/xen/grant_table.h"
 
 /* Xen gives up after this many lost CAS races: a guest rewriting its entry
  * in a loop must not keep us spinning. */

@@ -5,7 +5,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "pvio/blk_ramdisk.h"
+#include "pvio/blk/blk_ramdisk.h"
 
 static struct blk_ramdisk *ramdisk_of(struct blk_store *s)
 {

@@ -50,7 +50,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include "pvio/xs_wire.h"
+#include "pvio/xen/xs_wire.h"
 
 #define XS_KEEL_DOMID           0           /* Keel's backends act as domain 0 */
 #define XS_DOMID_NONE           0xffffu     /* no extra permission entry */

@@ -5,9 +5,9 @@
  * nodes when the VM attaches them. */
 #include "host/palloc.h"
 #include "lib/print.h"
-#include "pvio/xen.h"
-#include "pvio/xenbus.h"
-#include "pvio/xenstore.h"
+#include "pvio/xen/xen.h"
+#include "pvio/xen/xenbus.h"
+#include "pvio/xen/xenstore.h"
 
 static uint64_t store_pages(void)
 {
