@@ -83,6 +83,43 @@ int ept_map(struct ept *e, uint64_t gpa, uint64_t hpa, uint64_t len, uint64_t pe
     return 0;
 }
 
+/* The 4 KiB leaf slot for gpa; NULL when a table on the way is missing (the
+ * page is unmapped); *large when a 2 MiB or 1 GiB leaf covers it. */
+static uint64_t *leaf_4k(struct ept *e, uint64_t gpa, bool *large)
+{
+    uint64_t *t = table(e->pml4);
+    *large = false;
+    for (unsigned l = 3; l > 0; l--) {
+        uint64_t entry = t[index_at(gpa, l)];
+        if (!(entry & EPT_RWX))
+            return NULL;
+        if (entry & EPT_LARGE) {
+            *large = true;
+            return NULL;
+        }
+        t = table(entry);
+    }
+    return &t[index_at(gpa, 0)];
+}
+
+int ept_unmap(struct ept *e, uint64_t gpa, uint64_t len)
+{
+    if ((gpa | len) & (SIZE_4K - 1) || gpa + len < gpa || gpa + len > GPA_LIMIT)
+        return -1;
+    bool large;
+    for (uint64_t off = 0; off < len; off += SIZE_4K) {     /* first check, then change */
+        leaf_4k(e, gpa + off, &large);
+        if (large)
+            return -1;
+    }
+    for (uint64_t off = 0; off < len; off += SIZE_4K) {
+        uint64_t *slot = leaf_4k(e, gpa + off, &large);
+        if (slot)
+            __atomic_store_n(slot, 0, __ATOMIC_RELEASE);   /* other CPUs may be walking */
+    }
+    return 0;
+}
+
 int ept_translate(const struct ept *e, uint64_t gpa, uint64_t *hpa, uint64_t *perms)
 {
     const uint64_t *t = table(e->pml4);

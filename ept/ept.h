@@ -36,6 +36,11 @@ int ept_init(struct ept *e);
  * and len 4 KiB-aligned. Returns 0, or -1 (no memory / already mapped). */
 int ept_map(struct ept *e, uint64_t gpa, uint64_t hpa, uint64_t len, uint64_t perms,
             unsigned memtype, bool large_ok);
+/* Remove the 4 KiB mappings of [gpa, gpa+len) (4 KiB-aligned); pages not
+ * mapped are skipped. -1, changing nothing, when the range is misaligned or
+ * any of it lies in a 2 MiB leaf. Tables stay until ept_destroy. CPUs may
+ * still hold the old translations: the caller has them flushed (INVEPT). */
+int ept_unmap(struct ept *e, uint64_t gpa, uint64_t len);
 /* Walk: host address for gpa and the leaf's permissions; -1 if unmapped. */
 int ept_translate(const struct ept *e, uint64_t gpa, uint64_t *hpa, uint64_t *perms);
 /* The VMCS EPT pointer for these tables (WB, 4-level walk). */

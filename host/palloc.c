@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* Physical page allocator over the Multiboot2 memory map (boot CPU only). */
+/* Physical page allocator over the Multiboot2 memory map (any CPU: a lock
+ * serializes allocation and freeing; palloc_init on the boot CPU first). */
 #include <string.h>
+#include "arch/x86/spinlock.h"
 #include "host/palloc.h"
 
 #define NR_FRAMES (PALLOC_MAX_PHYS >> PAGE_SHIFT)
@@ -9,6 +11,7 @@
 static uint64_t frame_used[NR_FRAMES / 64];
 static uint64_t free_count;
 static uint64_t ram_top;
+static struct spinlock lock;
 
 extern char _kernel_start[], _kernel_end[];
 
@@ -76,25 +79,30 @@ static int run_is_free(uint64_t f, uint64_t n)
 
 uint64_t palloc_alloc(uint64_t pages, uint64_t align)
 {
-    uint64_t step = align >> PAGE_SHIFT;
-    if (!pages || !step || (step & (step - 1)) || pages > free_count)
+    uint64_t step = align >> PAGE_SHIFT, phys = 0;
+    if (!pages || !step || (step & (step - 1)))
         return 0;
+    spin_lock(&lock);
     uint64_t limit = ram_top >> PAGE_SHIFT;
-    for (uint64_t f = step; f + pages <= limit; f += step) {
+    for (uint64_t f = step; pages <= free_count && f + pages <= limit; f += step) {
         if (!run_is_free(f, pages))
             continue;
         mark(f, f + pages, 1);
-        uint64_t phys = f << PAGE_SHIFT;
-        zero_bytes((void *)(uintptr_t)phys, pages << PAGE_SHIFT);
-        return phys;
+        phys = f << PAGE_SHIFT;
+        break;
     }
-    return 0;
+    spin_unlock(&lock);
+    if (phys)
+        zero_bytes((void *)(uintptr_t)phys, pages << PAGE_SHIFT);    /* ours alone now */
+    return phys;
 }
 
 void palloc_free(uint64_t phys, uint64_t pages)
 {
     uint64_t f = phys >> PAGE_SHIFT;
+    spin_lock(&lock);
     mark(f, f + pages, 0);
+    spin_unlock(&lock);
 }
 
 uint64_t palloc_free_pages(void) { return free_count; }

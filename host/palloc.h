@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* Physical page allocator: a bitmap over RAM that never hands out memory used
- * by Keel's image, the boot information or the boot modules. Boot CPU only. */
+ * by Keel's image, the boot information or the boot modules. Any CPU (VT-x
+ * state and EPT tables are allocated on vCPUs' CPUs at run time). */
 #ifndef KEEL_CORE_PALLOC_H
 #define KEEL_CORE_PALLOC_H
 

@@ -77,6 +77,9 @@ struct machine {
     void (*deferred)(void *ctx);
     void *deferred_ctx;
     volatile bool deferred_pending;
+    /* Bumped when a guest-physical mapping goes or changes (vcpus_flush_ept);
+     * a vCPU that has not flushed this generation does before its next entry. */
+    volatile uint32_t ept_generation;
 };
 
 /* Empty tables, no hooks, not ending; lock, memory and ops as given. */

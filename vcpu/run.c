@@ -18,6 +18,7 @@ int vcpu_create(struct vcpu *v, uint64_t eptp, uint64_t tsc_offset, const struct
 {
     v->xcr0 = 1;
     v->armed_deadline = NO_DEADLINE;
+    v->ept_generation = v->machine->ept_generation;    /* creating it flushes */
     v->nmi_pending = false;
     return vmx_vcpu_create(&v->vmx, v->machine->mem, eptp, tsc_offset, start);
 }
@@ -65,6 +66,12 @@ static void prepare_entry(struct vcpu *v)
 static void prepare_entry_locked(struct vcpu *v)
 {
     const struct vcpu_ops *ops = v->machine->ops;
+    /* A mapping went (vcpus_flush_ept kicked us): no stale translation may
+     * survive into the guest. */
+    if (v->ept_generation != v->machine->ept_generation) {
+        v->ept_generation = v->machine->ept_generation;
+        vmx_vcpu_flush_ept(&v->vmx);
+    }
     /* INIT to a running AP: it leaves the guest and waits for a SIPI again
      * (SDM Vol. 3A 9.4.4.1: INIT puts an AP in wait-for-SIPI). */
     if (v->id != 0 && ops->init_pending(v)) {

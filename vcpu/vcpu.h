@@ -45,6 +45,7 @@ struct vcpu {
     /* Run-loop bookkeeping (vcpu/run.c) */
     uint64_t armed_deadline;    /* host timer deadline armed for this vCPU */
     volatile bool intr_maybe_pending;   /* the board raised something: look before entry */
+    uint32_t ept_generation;    /* the machine's, when this vCPU's CPU last flushed EPT translations */
     bool nmi_pending;           /* an NMI waits for the guest to be able to take it */
     struct vexit exit;          /* the last exit, as the vendor layer decoded it */
 
@@ -63,6 +64,12 @@ struct vcpu {
 /* Make the vCPU look at its board's interrupts before its next entry,
  * interrupting its physical CPU if that is another one. */
 void vcpu_kick(struct vcpu *v);
+
+/* A guest-physical mapping of their machine went or changed (EPT tables
+ * edited under the machine's lock): each of the n vCPUs flushes its CPU's
+ * cached translations before its next entry, those in the guest on other
+ * CPUs kicked out first. */
+void vcpus_flush_ept(struct vcpu *vcpus, unsigned n);
 
 /* Stop the vCPU after this exit; `fmt` adds detail for END_ERROR. */
 void vcpu_end(struct vcpu *v, enum vcpu_end how, const char *fmt, ...)

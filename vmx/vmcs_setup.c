@@ -168,6 +168,16 @@ static void write_guest_start(const struct vcpu_start *st)
     vmwrite(VMCS_GUEST_SYSENTER_EIP, 0);
 }
 
+/* Drop this CPU's translations cached from these EPT tables (SDM Vol. 3C
+ * 29.4.3.1): single-context where the CPU offers it. */
+static void flush_ept(uint64_t eptp)
+{
+    if (vmx_host.ctl.invept_single)
+        invept(INVEPT_SINGLE_CONTEXT, eptp);
+    else
+        invept(INVEPT_ALL_CONTEXT, 0);
+}
+
 int vmx_vcpu_create(struct vmx_vcpu *hw, const struct guest_mem *mem, uint64_t eptp,
                     uint64_t tsc_offset, const struct vcpu_start *start)
 {
@@ -189,11 +199,14 @@ int vmx_vcpu_create(struct vmx_vcpu *hw, const struct guest_mem *mem, uint64_t e
     write_guest_start(start);
     /* This VPID may have tagged translations of an earlier VM. */
     invvpid(vmx_host.ctl.invvpid_single ? INVVPID_SINGLE_CONTEXT : INVVPID_ALL_CONTEXT, hw->vpid);
-    if (vmx_host.ctl.invept_single)
-        invept(INVEPT_SINGLE_CONTEXT, eptp);
-    else
-        invept(INVEPT_ALL_CONTEXT, 0);
+    flush_ept(eptp);
     return 0;
+}
+
+void vmx_vcpu_flush_ept(struct vmx_vcpu *hw)
+{
+    (void)hw;                   /* its VMCS is the current one */
+    flush_ept(vmread(VMCS_EPT_POINTER));
 }
 
 void vmx_vcpu_destroy(struct vmx_vcpu *hw)

@@ -30,6 +30,9 @@ struct vmx_vcpu {
 int vmx_vcpu_create(struct vmx_vcpu *hw, const struct guest_mem *mem, uint64_t eptp,
                     uint64_t tsc_offset, const struct vcpu_start *start);
 void vmx_vcpu_destroy(struct vmx_vcpu *hw);
+/* This CPU forgets what it cached from the vCPU's EPT tables (INVEPT): after
+ * a mapping was removed or changed. */
+void vmx_vcpu_flush_ept(struct vmx_vcpu *hw);
 
 /* Entering the guest: vmx_vcpu_enter in vmx/vmx_enter.h (inline, for the run
  * loop). */

@@ -9,7 +9,6 @@
 #include "ept/guest_walk.h"
 #include "pvio/xen/xen.h"
 #include "pvio/xen/xen_abi.h"
-#include "pvio/xen/xen_platform.h"
 #include "vcpu/string_io.h"
 #include "vcpu/vcpu.h"
 
@@ -102,8 +101,9 @@ static long add_to_physmap(struct hypercall *h)
     }
     case XENMAPSPACE_grant_table:
         /* The frames live at fixed places at the start of BAR1, where
-         * Linux's platform-pci driver puts them. */
-        if (a.idx >= XEN_GRANT_FRAMES || gpa != XEN_PLATFORM_MMIO_BAR + a.idx * 4096)
+         * Linux's platform-pci driver puts them, wherever BAR1 is now. */
+        if (a.idx >= XEN_GRANT_FRAMES || d->grant_gpa == PCI_BAR_NONE ||
+            gpa != d->grant_gpa + a.idx * 4096)
             return -XEN_EINVAL;
         if (a.idx + 1 > d->grants.nr_frames)
             grant_table_set_nr_frames(&d->grants, (unsigned)a.idx + 1);

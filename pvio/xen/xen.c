@@ -248,6 +248,51 @@ static void xen_run_deferred(void *ctx)
     spin_unlock(&m->lock);
 }
 
+/* --- the grant frames follow the platform device's BAR1 -------------------------------- */
+
+static void unmap_grant_frames(struct xen_domain *d)
+{
+    if (d->grant_gpa == PCI_BAR_NONE)
+        return;
+    ept_unmap(d->ept, d->grant_gpa, XEN_GRANT_FRAMES * PAGE_SIZE);
+    d->grant_gpa = PCI_BAR_NONE;
+    vcpus_flush_ept(d->vcpus, d->machine->nr_vcpus);
+}
+
+/* Map them at gpa, unless something is mapped there already (guest RAM,
+ * the xenstore page): then, or without memory for EPT tables, they stay
+ * unmapped until the BAR moves again, as a BAR over RAM decodes nothing. */
+static void map_grant_frames(struct xen_domain *d, uint64_t gpa)
+{
+    const uint64_t len = XEN_GRANT_FRAMES * PAGE_SIZE;
+    uint64_t hpa, perms;
+    for (uint64_t off = 0; off < len; off += PAGE_SIZE)
+        if (ept_translate(d->ept, gpa + off, &hpa, &perms) == 0)
+            return;
+    /* Write-back: Linux maps them WB. */
+    if (ept_map(d->ept, gpa, d->grant_frames, len, EPT_READ | EPT_WRITE, EPT_MT_WB, false)) {
+        ept_unmap(d->ept, gpa, len);        /* what was mapped before the tables ran out */
+        vcpus_flush_ept(d->vcpus, d->machine->nr_vcpus);
+        return;
+    }
+    d->grant_gpa = gpa;
+}
+
+/* The guest moved BAR1, sized it or switched memory decoding (pci_host
+ * reports only real changes, never the sizing pattern). BAR0's ports are
+ * decoded by nothing in Keel (Linux only reserves them), so they have
+ * nothing to move. Under the VM's lock, on a vCPU's CPU. */
+static void platform_bar_moved(void *ctx, unsigned bar, uint64_t from, uint64_t to)
+{
+    struct xen_domain *d = ctx;
+    (void)from;
+    if (bar != XEN_PLATFORM_GRANT_BAR)
+        return;
+    unmap_grant_frames(d);
+    if (to != PCI_BAR_NONE)
+        map_grant_frames(d, to);
+}
+
 /* --- life cycle ------------------------------------------------------------------- */
 
 int xen_create_fail(const char **key, const char *k, char *why, size_t size, const char *msg)
@@ -269,11 +314,9 @@ static int build(struct xen_domain *d, const struct xen_domain_env *env, const c
     grant_table_init(&d->grants, d->mem, EVTCHN_BACKEND_DOMID);
 
     /* Grant frames sit at the start of the platform device's BAR1, backed by
-     * Keel's pages (mapped write-back: Linux maps them WB). */
+     * Keel's pages; they are mapped where BAR1 decodes, and follow it. */
     d->grant_frames = palloc_alloc(XEN_GRANT_FRAMES, PAGE_SIZE);
-    if (!d->grant_frames ||
-        ept_map(d->ept, XEN_PLATFORM_MMIO_BAR, d->grant_frames, XEN_GRANT_FRAMES * PAGE_SIZE,
-                EPT_READ | EPT_WRITE, EPT_MT_WB, false))
+    if (!d->grant_frames)
         return xen_create_fail(key, "xen_platform_pci", why, why_size, "no memory left for grant frames");
     for (unsigned i = 0; i < XEN_GRANT_FRAMES; i++)
         grant_table_set_frame(&d->grants, i, (void *)(uintptr_t)(d->grant_frames + i * PAGE_SIZE));
@@ -285,6 +328,9 @@ static int build(struct xen_domain *d, const struct xen_domain_env *env, const c
 
     if (xen_platform_init(&d->platform_dev, env->pci))
         return xen_create_fail(key, "xen_platform_pci", why, why_size, "no free PCI slot for the platform device");
+    pci_function_watch_bars(d->platform_dev.pci, platform_bar_moved, d);   /* maps them */
+    if (d->grant_gpa != XEN_PLATFORM_MMIO_BAR)
+        return xen_create_fail(key, "xen_platform_pci", why, why_size, "no memory left for grant frames");
     /* Ports 0x10-0x1F (the unplug protocol); without Xen mode they read all-ones. */
     if (io_bus_register(d->io_bus, XEN_UNPLUG_PORT_FIRST, XEN_UNPLUG_PORT_LAST, &unplug_io, d))
         return xen_create_fail(key, "xen_platform_pci", why, why_size, "the unplug ports are taken");
@@ -320,6 +366,7 @@ struct xen_domain *xen_domain_create(const struct xen_domain_env *env, const cha
     snprintf(d->name, sizeof(d->name), "%s", env->name);
     d->board = env->board;
     d->callback_gsi = -1;
+    d->grant_gpa = PCI_BAR_NONE;
     if (build(d, env, key, why, why_size)) {
         xen_domain_destroy(d);
         return NULL;
@@ -341,6 +388,8 @@ void xen_domain_destroy(struct xen_domain *d)
         m->deferred_ctx = NULL;
         m->deferred_pending = false;
     }
+    if (d->platform_dev.pci)
+        pci_function_watch_bars(d->platform_dev.pci, NULL, NULL);
     for (unsigned i = 0; i < d->nr_backends; i++)
         d->backend[i].ops->destroy(d->backend[i].ctx);
     d->nr_backends = 0;

@@ -96,6 +96,7 @@ struct xen_domain {
     struct evtchn evtchn;
     struct grant_table grants;
     uint64_t grant_frames;      /* host address of XEN_GRANT_FRAMES contiguous pages */
+    uint64_t grant_gpa;         /* where they are mapped: BAR1's base, or PCI_BAR_NONE */
     uint8_t *store_ring;        /* the xenstore ring page (host address) */
     uint32_t store_port;
     struct xenstore *store;

@@ -29,7 +29,8 @@ int xen_platform_init(struct xen_platform_dev *d, struct pci_host *host)
     f->config[0x08] = XEN_PCI_REVISION;
     f->config[0x0a] = XEN_PCI_SUBCLASS;
     f->config[0x0b] = XEN_PCI_CLASS;
-    f->writable[0x04] = 0x07;                   /* command: I/O, memory, bus master */
+    f->writable[PCI_COMMAND] = 0x07;            /* command: I/O, memory, bus master */
+    f->config[PCI_COMMAND] = PCI_COMMAND_IO | PCI_COMMAND_MEMORY;  /* firmware enabled them */
     /* BARs as firmware assigned them; the writable bits give their sizes
      * (PCI 3.0, 6.2.5.1: software writes all-ones and reads the size back). */
     put32(&f->config[0x10], XEN_PLATFORM_IO_BAR | 0x1);

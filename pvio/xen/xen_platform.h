@@ -15,6 +15,7 @@
 #define XEN_PLATFORM_IO_SIZE    0x100u
 #define XEN_PLATFORM_MMIO_BAR   0xf1000000u     /* BAR1: 16 MiB, grant frames at its start */
 #define XEN_PLATFORM_MMIO_SIZE  0x1000000u
+#define XEN_PLATFORM_GRANT_BAR  1               /* the BAR that carries the grant frames */
 
 #define XEN_UNPLUG_PORT_FIRST   0x10
 #define XEN_UNPLUG_PORT_LAST    0x1f
@@ -32,7 +33,8 @@ struct xen_platform_dev {
     uint32_t build;
 };
 
-/* Add the device to bus 0 of `host`. 0, or -1 when the bus is full. */
+/* Add the device to bus 0 of `host`, its BARs assigned and decoding (as
+ * firmware leaves them). 0, or -1 when the bus is full. */
 int xen_platform_init(struct xen_platform_dev *d, struct pci_host *host);
 uint32_t xen_unplug_read(struct xen_platform_dev *d, uint16_t port, unsigned size);
 void xen_unplug_write(struct xen_platform_dev *d, uint16_t port, unsigned size, uint32_t val);

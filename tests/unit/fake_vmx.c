@@ -93,6 +93,11 @@ void vmx_vcpu_destroy(struct vmx_vcpu *hw)
     (void)hw;
 }
 
+void vmx_vcpu_flush_ept(struct vmx_vcpu *hw)
+{
+    fake_vmx_of(hw)->ept_flushes++;
+}
+
 uint64_t vmx_state_get(const struct vmx_vcpu *hw, enum vcpu_state_reg r)
 {
     if ((unsigned)r >= FAKE_VMX_REGS)

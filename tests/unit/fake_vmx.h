@@ -24,6 +24,7 @@ struct fake_vmx {
     unsigned code_bits;         /* 64 unless a test says otherwise */
     uint64_t insn_len;          /* length of the exiting instruction (default 2) */
 
+    unsigned ept_flushes;       /* vmx_vcpu_flush_ept calls */
     unsigned skips;             /* vmx_skip_instruction calls */
     unsigned advances;          /* vmx_advance_rip calls */
     uint64_t advanced_by;       /* their lengths, summed */

@@ -528,6 +528,43 @@ static void test_overlap_refused(void **state)
     destroy_and_check(&e);
 }
 
+static void test_unmap(void **state)
+{
+    (void)state;
+    struct ept e;
+    ept_setup(&e, -1);
+    assert_int_equal(ept_map(&e, 0xf1000000ull, FAKE_HPA, 32 * SZ_4K, EPT_READ | EPT_WRITE, EPT_MT_WB,
+                             false), 0);
+    assert_int_equal(ept_map(&e, 0, FAKE_HPA + SZ_1G, SZ_2M, EPT_RWX, EPT_MT_WB, true), 0);
+    unsigned allocs = pa.allocs;
+
+    /* Misaligned or wrapping ranges, or one reaching into a 2 MiB leaf: refused, nothing changed. */
+    assert_int_equal(ept_unmap(&e, 0xf1000800ull, SZ_4K), -1);
+    assert_int_equal(ept_unmap(&e, 0xf1000000ull, 0x800), -1);
+    assert_int_equal(ept_unmap(&e, ~0xfffull, 2 * SZ_4K), -1);
+    assert_int_equal(ept_unmap(&e, 1ull << 48, SZ_4K), -1);
+    assert_int_equal(ept_unmap(&e, SZ_2M - SZ_4K, 2 * SZ_4K), -1);
+    assert_translates(&e, SZ_2M - SZ_4K, FAKE_HPA + SZ_1G + SZ_2M - SZ_4K, EPT_RWX);
+
+    /* The middle of the 4 KiB run goes; the rest stays. */
+    assert_int_equal(ept_unmap(&e, 0xf1001000ull, 2 * SZ_4K), 0);
+    assert_translates(&e, 0xf1000000ull, FAKE_HPA, EPT_READ | EPT_WRITE);
+    assert_unmapped(&e, 0xf1001000ull);
+    assert_unmapped(&e, 0xf1002000ull);
+    assert_translates(&e, 0xf1003000ull, FAKE_HPA + 3 * SZ_4K, EPT_READ | EPT_WRITE);
+    /* Unmapped pages, and ranges with no tables at all, are skipped. */
+    assert_int_equal(ept_unmap(&e, 0xf1000000ull, 32 * SZ_4K), 0);
+    assert_int_equal(ept_unmap(&e, 0x3f000000ull, SZ_2M), 0);
+    assert_int_equal(ept_unmap(&e, 0xf1000000ull, 0), 0);
+    for (unsigned i = 0; i < 32; i++)
+        assert_unmapped(&e, 0xf1000000ull + i * SZ_4K);
+    assert_int_equal(pa.allocs, allocs);                   /* nothing built */
+    /* Mapped again, elsewhere and in place. */
+    assert_int_equal(ept_map(&e, 0xf1000000ull, FAKE_HPA, 32 * SZ_4K, EPT_READ, EPT_MT_WB, false), 0);
+    assert_translates(&e, 0xf101f000ull, FAKE_HPA + 31 * SZ_4K, EPT_READ);
+    destroy_and_check(&e);
+}
+
 static void test_eptp_format(void **state)
 {
     (void)state;
@@ -674,6 +711,7 @@ int main(void)
         cmocka_unit_test(test_misaligned_and_overflow_refused),
         cmocka_unit_test(test_bad_perms_refused),
         cmocka_unit_test(test_overlap_refused),
+        cmocka_unit_test(test_unmap),
         cmocka_unit_test(test_eptp_format),
         cmocka_unit_test(test_alloc_failure_midway),
         cmocka_unit_test(test_realistic_16m_guest),

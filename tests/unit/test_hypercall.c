@@ -683,6 +683,106 @@ static void test_grant_table_op_counts_and_versions(void **state)
     assert_int_equal(s.version, 1);
 }
 
+/* --- the grant frames follow BAR1 ------------------------------------------------------ */
+
+static void platform_cfg_write(struct fixture *f, unsigned off, unsigned size, uint32_t val)
+{
+    struct pci_host *h = &f->vm->pci;
+    pci_host_io_write(h, PCI_CONFIG_ADDRESS, 4, 0x80000000u | XEN_PLATFORM_SLOT << 11 | (off & 0xfc));
+    pci_host_io_write(h, (uint16_t)(PCI_CONFIG_DATA + (off & 3)), size, val);
+}
+
+/* All 32 frames mapped at gpa, to the domain's pages, read-write. */
+static void assert_frames_at(struct fixture *f, uint64_t gpa)
+{
+    for (unsigned i = 0; i < XEN_GRANT_FRAMES; i++) {
+        uint64_t hpa = 0, perms = 0;
+        assert_int_equal(ept_translate(&f->vm->ept, gpa + i * PG, &hpa, &perms), 0);
+        assert_int_equal(hpa, f->d->grant_frames + i * PG);
+        assert_int_equal(perms, EPT_READ | EPT_WRITE);
+    }
+    assert_int_equal(f->d->grant_gpa, gpa);
+    assert_int_equal(add_to_physmap(f, DOMID_SELF, XENMAPSPACE_grant_table, 1, gpa / PG + 1), 0);
+}
+
+static void assert_no_frames_at(struct fixture *f, uint64_t gpa)
+{
+    uint64_t hpa, perms;
+    for (unsigned i = 0; i < XEN_GRANT_FRAMES; i++)
+        assert_int_equal(ept_translate(&f->vm->ept, gpa + i * PG, &hpa, &perms), -1);
+    assert_int_equal(add_to_physmap(f, DOMID_SELF, XENMAPSPACE_grant_table, 0, gpa / PG), -XEN_EINVAL);
+}
+
+/* Every vCPU must flush before its next entry: the generation moved and
+ * each was kicked. */
+static void assert_flush_requested(struct fixture *f, uint32_t *gen)
+{
+    assert_int_not_equal(f->vm->machine.ept_generation, *gen);
+    *gen = f->vm->machine.ept_generation;
+    for (unsigned i = 0; i < 2; i++) {
+        assert_true(f->vm->vcpus[i].intr_maybe_pending);
+        f->vm->vcpus[i].intr_maybe_pending = false;
+    }
+}
+
+static void test_grant_frames_follow_bar1(void **state)
+{
+    struct fixture *f = *state;
+    uint32_t gen = f->vm->machine.ept_generation;
+    assert_frames_at(f, XEN_PLATFORM_MMIO_BAR);
+    assert_int_equal(f->vm->machine.ept_generation, gen);      /* the first mapping needs no flush */
+
+    /* A move: unmapped at the old base, flushed, mapped at the new one. */
+    platform_cfg_write(f, 0x14, 4, 0xf2000000u);
+    assert_no_frames_at(f, XEN_PLATFORM_MMIO_BAR);
+    assert_frames_at(f, 0xf2000000u);
+    assert_flush_requested(f, &gen);
+
+    /* Sizing with decode on: nothing at the sizing pattern, back after. */
+    platform_cfg_write(f, 0x14, 4, 0xffffffffu);
+    assert_no_frames_at(f, 0xf2000000u);
+    assert_no_frames_at(f, 0xff000000u);
+    assert_int_equal(f->d->grant_gpa, PCI_BAR_NONE);
+    assert_flush_requested(f, &gen);
+    platform_cfg_write(f, 0x14, 4, 0xf2000000u);
+    assert_frames_at(f, 0xf2000000u);
+
+    /* Memory decoding off and on (BAR0's I/O decoding changes nothing). */
+    platform_cfg_write(f, PCI_COMMAND, 2, PCI_COMMAND_IO);
+    assert_no_frames_at(f, 0xf2000000u);
+    assert_flush_requested(f, &gen);
+    platform_cfg_write(f, 0x14, 4, 0xf3000000u);                 /* moved while off */
+    assert_no_frames_at(f, 0xf3000000u);
+    assert_int_equal(f->vm->machine.ept_generation, gen);
+    platform_cfg_write(f, PCI_COMMAND, 2, PCI_COMMAND_MEMORY);
+    assert_frames_at(f, 0xf3000000u);
+    platform_cfg_write(f, 0x10, 4, 0xd000);
+    assert_int_equal(f->vm->machine.ept_generation, gen);
+    assert_frames_at(f, 0xf3000000u);
+
+    /* Over something already mapped (as guest RAM would be): the frames
+     * stay unmapped, what was there is untouched. */
+    const uint64_t busy = 0xe0000000u;
+    assert_int_equal(ept_map(&f->vm->ept, busy + 5 * PG, 0x7000000, PG, EPT_READ, EPT_MT_WB, false), 0);
+    platform_cfg_write(f, 0x14, 4, (uint32_t)busy);
+    assert_int_equal(f->d->grant_gpa, PCI_BAR_NONE);
+    uint64_t hpa, perms;
+    assert_int_equal(ept_translate(&f->vm->ept, busy, &hpa, &perms), -1);
+    assert_int_equal(ept_translate(&f->vm->ept, busy + 5 * PG, &hpa, &perms), 0);
+    assert_int_equal(hpa, 0x7000000);
+    assert_int_equal(add_to_physmap(f, DOMID_SELF, XENMAPSPACE_grant_table, 0, busy / PG), -XEN_EINVAL);
+    platform_cfg_write(f, 0x14, 4, XEN_PLATFORM_MMIO_BAR);
+    assert_frames_at(f, XEN_PLATFORM_MMIO_BAR);
+    assert_no_frames_at(f, 0xf3000000u);
+
+    /* Once destroyed, the domain hears of no BAR write any more. */
+    xen_domain_destroy(f->d);
+    f->vm->xen = NULL;
+    gen = f->vm->machine.ept_generation;
+    platform_cfg_write(f, 0x14, 4, 0xf4000000u);
+    assert_int_equal(f->vm->machine.ept_generation, gen);
+}
+
 /* --- backends ----------------------------------------------------------------------- */
 
 struct fake_backend {
@@ -773,6 +873,7 @@ int main(void)
         T(test_event_channel_binds_check_their_arguments),
         T(test_sched_op_shutdown),
         T(test_grant_table_op_counts_and_versions),
+        T(test_grant_frames_follow_bar1),
         T(test_backends_deferred_stats_and_destroy),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -26,6 +26,18 @@ static inline uint16_t pci_read16(unsigned bus, unsigned dev, unsigned fn, unsig
     return inw((uint16_t)(PCI_CONFIG_DATA + (off & 2)));
 }
 
+static inline void pci_write32(unsigned bus, unsigned dev, unsigned fn, unsigned off, uint32_t v)
+{
+    outl(PCI_CONFIG_ADDR, pci_cfg_addr(bus, dev, fn, off));
+    outl(PCI_CONFIG_DATA, v);
+}
+
+static inline void pci_write16(unsigned bus, unsigned dev, unsigned fn, unsigned off, uint16_t v)
+{
+    outl(PCI_CONFIG_ADDR, pci_cfg_addr(bus, dev, fn, off));
+    outw((uint16_t)(PCI_CONFIG_DATA + (off & 2)), v);
+}
+
 static inline uint8_t pci_read8(unsigned bus, unsigned dev, unsigned fn, unsigned off)
 {
     outl(PCI_CONFIG_ADDR, pci_cfg_addr(bus, dev, fn, off));

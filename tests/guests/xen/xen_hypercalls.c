@@ -6,11 +6,13 @@
  * (never a guest fault) for unmapped, non-canonical and outside-RAM pointers,
  * add_to_physmap of shared_info and grant frames, HVM params, event channels with the
  * vector callback (pending bits, masks, upcalls), register_vcpu_info, grant table
- * queries, -EPERM for a hypercall made from ring 3, and a refused CALLBACK_IRQ leaving
- * the callback alone. Every result is checked against Xen's ABI (xen/include/public)
+ * queries, -EPERM for a hypercall made from ring 3, a refused CALLBACK_IRQ leaving
+ * the callback alone, and the grant frames following the platform device's BAR1 when
+ * it moves, is sized or stops decoding. Every result is checked against Xen's ABI (xen/include/public)
  * and the guest keeps running through all of it. */
 #include "guest.h"
 #include "irq.h"
+#include "pci.h"
 #include "xen_guest.h"
 
 #define UPCALL_VECTOR   0xF3        /* what Linux uses */
@@ -257,6 +259,57 @@ static void test_physmap(uint32_t bar1)
     check(rc < 0, "add_to_physmap(grant_table, idx 1000) fails (%ld)", rc);
     rc = xen_add_to_physmap(DOMID_SELF, XENMAPSPACE_grant_table, 1ull << 40, bar1 >> 12);
     check(rc < 0, "add_to_physmap(grant_table, idx 2^40) fails (%ld)", rc);
+}
+
+/* ---- the grant frames follow BAR1 ------------------------------------------------------------------------ */
+
+#define BAR1_REG      0x14
+#define BAR1_MOVED    0xf2000000u     /* another 16 MiB-aligned place in the PCI window */
+#define MARK_REF      100             /* a grant entry of ours, restored afterwards */
+
+static uint32_t mark_at(uint32_t base)
+{
+    return ((volatile struct grant_entry_v1 *)(uintptr_t)base)[MARK_REF].frame;
+}
+
+static void test_bar_move(unsigned dev, uint32_t bar1)
+{
+    volatile struct grant_entry_v1 *gnt = (volatile struct grant_entry_v1 *)(uintptr_t)bar1;
+    const struct grant_entry_v1 saved = gnt[MARK_REF];
+    gnt[MARK_REF].frame = 0x5eed5;
+    uint16_t cmd = pci_read16(0, dev, 0, 0x04);
+    check(cmd & 2, "the platform device decodes memory as booted (command 0x%x)", cmd);
+
+    pci_write32(0, dev, 0, BAR1_REG, BAR1_MOVED);
+    uint32_t reg = pci_read32(0, dev, 0, BAR1_REG);
+    check(reg == (BAR1_MOVED | 8), "BAR1 moved to 0x%x (reads 0x%x)", BAR1_MOVED, reg);
+    check(mark_at(BAR1_MOVED) == 0x5eed5, "the grant table reads at the new BAR1 (frame 0x%x)",
+          mark_at(BAR1_MOVED));
+    long rc = xen_add_to_physmap(DOMID_SELF, XENMAPSPACE_grant_table, 0, BAR1_MOVED >> 12);
+    check(rc == 0, "add_to_physmap(grant_table, idx 0) at the new BAR1 returns 0 (%ld)", rc);
+    rc = xen_add_to_physmap(DOMID_SELF, XENMAPSPACE_grant_table, 0, bar1 >> 12);
+    check(rc == -XEN_EINVAL, "add_to_physmap(grant_table) at the old BAR1: -EINVAL (%ld)", rc);
+
+    /* Sizing while the device decodes: the frames must not land at the pattern. */
+    pci_write32(0, dev, 0, BAR1_REG, 0xffffffffu);
+    reg = pci_read32(0, dev, 0, BAR1_REG);
+    check(reg == 0xff000008u, "BAR1 sizes as 16 MiB, prefetchable (reads 0x%x)", reg);
+    rc = xen_add_to_physmap(DOMID_SELF, XENMAPSPACE_grant_table, 0, 0xff000);
+    check(rc == -XEN_EINVAL, "no grant frames while BAR1 is being sized (%ld)", rc);
+    pci_write32(0, dev, 0, BAR1_REG, BAR1_MOVED);
+    check(mark_at(BAR1_MOVED) == 0x5eed5, "restored after sizing, the grant table reads again");
+
+    /* Memory decoding off: no frames anywhere; on: back where BAR1 says. */
+    pci_write16(0, dev, 0, 0x04, (uint16_t)(cmd & ~2u));
+    rc = xen_add_to_physmap(DOMID_SELF, XENMAPSPACE_grant_table, 0, BAR1_MOVED >> 12);
+    check(rc == -XEN_EINVAL, "memory decoding off: add_to_physmap(grant_table) -EINVAL (%ld)", rc);
+    pci_write32(0, dev, 0, BAR1_REG, bar1);
+    pci_write16(0, dev, 0, 0x04, cmd);
+    check(mark_at(bar1) == 0x5eed5, "moved back to 0x%x while off and decoding again: it reads there",
+          bar1);
+    rc = xen_add_to_physmap(DOMID_SELF, XENMAPSPACE_grant_table, 0, bar1 >> 12);
+    check(rc == 0, "add_to_physmap(grant_table, idx 0) at BAR1 0x%x returns 0 again (%ld)", bar1, rc);
+    gnt[MARK_REF] = saved;
 }
 
 /* ---- HVM params ----------------------------------------------------------------------------------------- */
@@ -778,6 +831,7 @@ void xen_hypercalls_main(uint32_t mbi)
     test_version();
     test_unknown();
     test_physmap(bar1);
+    test_bar_move(dev, bar1);
     test_params();
     test_efault();
     test_evtchn();
