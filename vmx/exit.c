@@ -34,27 +34,32 @@ const uint8_t vmx_simple_exit[EXIT_REASON_COUNT] = {
     [EXIT_VMCALL] = VEXIT_VMCALL,
 };
 
-static void exit_msr(struct vmx_vcpu *hw, struct guest_regs *regs, struct vexit *x, enum vexit_kind k)
+/* RDMSR, WRMSR and XSETBV name a register in ECX and carry a value in EDX:EAX. */
+static void ecx_edx_eax(const struct guest_regs *regs, uint32_t *index, uint64_t *value)
 {
-    (void)hw;
-    x->kind = k;
-    x->msr.index = (uint32_t)regs->gpr[GPR_RCX];
-    x->msr.value = (regs->gpr[GPR_RDX] << 32) | (uint32_t)regs->gpr[GPR_RAX];
+    *index = (uint32_t)regs->gpr[GPR_RCX];
+    *value = (regs->gpr[GPR_RDX] << 32) | (uint32_t)regs->gpr[GPR_RAX];
 }
 
 static void exit_rdmsr(struct vmx_vcpu *hw, struct guest_regs *regs, struct vexit *x)
 {
-    exit_msr(hw, regs, x, VEXIT_MSR_READ);
+    (void)hw;
+    x->kind = VEXIT_MSR_READ;
+    ecx_edx_eax(regs, &x->msr.index, &x->msr.value);
 }
 
 static void exit_wrmsr(struct vmx_vcpu *hw, struct guest_regs *regs, struct vexit *x)
 {
-    exit_msr(hw, regs, x, VEXIT_MSR_WRITE);
+    (void)hw;
+    x->kind = VEXIT_MSR_WRITE;
+    ecx_edx_eax(regs, &x->msr.index, &x->msr.value);
 }
 
 static void exit_xsetbv(struct vmx_vcpu *hw, struct guest_regs *regs, struct vexit *x)
 {
-    exit_msr(hw, regs, x, VEXIT_XSETBV);    /* ECX and EDX:EAX, as for WRMSR */
+    (void)hw;
+    x->kind = VEXIT_XSETBV;
+    ecx_edx_eax(regs, &x->xcr.index, &x->xcr.value);
 }
 
 static void exit_hlt(struct vmx_vcpu *hw, struct guest_regs *regs, struct vexit *x)
