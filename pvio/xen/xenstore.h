@@ -56,6 +56,7 @@
 #define XS_DOMID_NONE           0xffffu     /* no extra permission entry */
 
 #define XS_NODES_MAX            512
+#define XS_INDEX_SLOTS          (2 * XS_NODES_MAX)  /* the path index: half full at most */
 #define XS_ARENA_SIZE           (128u * 1024)   /* all nodes' path and value bytes */
 #define XS_PATH_MAX             256         /* bytes of an absolute path, without NUL */
 #define XS_VALUE_MAX            1024
@@ -120,6 +121,7 @@ struct xs_node {
     uint32_t str_off;           /* arena: path bytes, then value bytes (no NULs) */
     uint16_t path_len;
     uint16_t value_len;
+    uint32_t path_hash;         /* xs_path_hash of the path: lookups compare it before the bytes */
     uint32_t gen;               /* LIVE: store generation of its last change or child change */
     uint32_t base_gen;          /* TX_*: the committed node's gen when first touched, 0 if none */
     struct xs_perms perms;
@@ -165,6 +167,9 @@ struct xenstore {
 
     struct xs_node node[XS_NODES_MAX];
     unsigned nodes_used;
+    /* Every non-free node by path_hash: open addressing, linear probing,
+     * node index + 1 (0: empty), so lookups need not scan the node table. */
+    uint16_t index[XS_INDEX_SLOTS];
     uint32_t arena_top;         /* next free arena byte */
     uint32_t arena_live;        /* bytes owned by nodes; the rest is reclaimed by compaction */
     uint8_t arena[XS_ARENA_SIZE];

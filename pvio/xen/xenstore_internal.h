@@ -44,6 +44,7 @@ enum xs_error xs_guest_path(const struct xenstore *xs, const char *arg, char *ou
  * value): never hold a node's path or value across one. */
 const char *xs_node_path(const struct xenstore *xs, const struct xs_node *n);
 const char *xs_node_value(const struct xenstore *xs, const struct xs_node *n);
+uint32_t xs_path_hash(const char *p, size_t len);
 bool xs_node_is(const struct xenstore *xs, const struct xs_node *n, const char *p, size_t len);
 bool xs_store_has_room(const struct xenstore *xs, unsigned nodes, size_t bytes);
 int xs_node_alloc(struct xenstore *xs, const char *p, size_t len, const void *value, size_t value_len);

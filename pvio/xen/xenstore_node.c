@@ -125,6 +125,60 @@ const char *xs_node_value(const struct xenstore *xs, const struct xs_node *n)
     return xs_node_path(xs, n) + n->path_len;
 }
 
+/* FNV-1a: a node keeps its path's hash, so a lookup over the node table
+ * compares bytes only where the hash and length already match. */
+uint32_t xs_path_hash(const char *p, size_t len)
+{
+    uint32_t h = 2166136261u;
+    for (size_t i = 0; i < len; i++)
+        h = (h ^ (uint8_t)p[i]) * 16777619u;
+    return h;
+}
+
+static bool node_is_hashed(const struct xenstore *xs, const struct xs_node *n, const char *p, size_t len,
+                           uint32_t hash)
+{
+    return n->path_hash == hash && n->path_len == len && memcmp(xs_node_path(xs, n), p, len) == 0;
+}
+
+/* ---- The path index: every non-free slot, by its path's hash ---- */
+
+static unsigned index_home(uint32_t hash)
+{
+    return hash % XS_INDEX_SLOTS;
+}
+
+static void index_add(struct xenstore *xs, int i)
+{
+    unsigned s = index_home(xs->node[i].path_hash);
+    while (xs->index[s])
+        s = (s + 1) % XS_INDEX_SLOTS;
+    xs->index[s] = (uint16_t)(i + 1);
+}
+
+/* Removes node i and closes the gap (backward shift), so that every entry
+ * stays reachable from its home slot without tombstones. */
+static void index_remove(struct xenstore *xs, int i)
+{
+    unsigned s = index_home(xs->node[i].path_hash);
+    while (xs->index[s] != i + 1)
+        s = (s + 1) % XS_INDEX_SLOTS;
+    for (unsigned hole = s, next = (s + 1) % XS_INDEX_SLOTS;; next = (next + 1) % XS_INDEX_SLOTS) {
+        xs->index[hole] = 0;
+        for (;; next = (next + 1) % XS_INDEX_SLOTS) {
+            if (!xs->index[next])
+                return;
+            unsigned home = index_home(xs->node[xs->index[next] - 1].path_hash);
+            /* The entry at next may fill the hole if its home is not in (hole, next]. */
+            bool stays = hole <= next ? (home > hole && home <= next) : (home > hole || home <= next);
+            if (!stays)
+                break;
+        }
+        xs->index[hole] = xs->index[next];
+        hole = next;
+    }
+}
+
 bool xs_node_is(const struct xenstore *xs, const struct xs_node *n, const char *p, size_t len)
 {
     return n->path_len == len && memcmp(xs_node_path(xs, n), p, len) == 0;
@@ -197,12 +251,14 @@ int xs_node_alloc(struct xenstore *xs, const char *p, size_t len, const void *va
     *n = (struct xs_node){ 0 };
     n->str_off = off;
     n->path_len = (uint16_t)len;
+    n->path_hash = xs_path_hash(p, len);
     n->value_len = (uint16_t)value_len;
     n->state = XS_NODE_LIVE;
     memcpy(&xs->arena[n->str_off], p, len);
     if (value_len)
         memcpy(&xs->arena[n->str_off + len], value, value_len);
     xs->nodes_used++;
+    index_add(xs, i);
     return i;
 }
 
@@ -221,12 +277,14 @@ int xs_node_clone(struct xenstore *xs, int src, size_t value_len)
     n->value_len = (uint16_t)value_len;
     memcpy(&xs->arena[n->str_off], xs_node_path(xs, s), s->path_len);
     xs->nodes_used++;
+    index_add(xs, i);
     return i;
 }
 
 void xs_node_free(struct xenstore *xs, int i)
 {
     struct xs_node *n = &xs->node[i];
+    index_remove(xs, i);
     xs->arena_live -= n->path_len + n->value_len;
     *n = (struct xs_node){ 0 };
     xs->nodes_used--;
@@ -252,36 +310,59 @@ void xs_node_set_value(struct xenstore *xs, int i, const void *value, size_t val
 
 /* ==== Views: the committed tree, as transaction tx sees it (tx 0: none) ============= */
 
+/* Transaction tx's own record for p (hash: its path hash), live or removed, or -1. */
+static int tx_record_hashed(const struct xenstore *xs, unsigned tx, const char *p, size_t len, uint32_t hash)
+{
+    for (unsigned s = index_home(hash); xs->index[s]; s = (s + 1) % XS_INDEX_SLOTS) {
+        int i = xs->index[s] - 1;
+        const struct xs_node *n = &xs->node[i];
+        if (n->state != XS_NODE_LIVE && n->tx == tx && node_is_hashed(xs, n, p, len, hash))
+            return i;
+    }
+    return -1;
+}
+
+int xs_tx_record(const struct xenstore *xs, unsigned tx, const char *p, size_t len)
+{
+    return tx_record_hashed(xs, tx, p, len, xs_path_hash(p, len));
+}
+
+/* Does a removal in tx (an opaque record) cover a proper ancestor of p? */
+static bool hidden_in_tx(const struct xenstore *xs, unsigned tx, const char *p, size_t len)
+{
+    uint32_t h = 2166136261u;   /* xs_path_hash, extended one byte at a time */
+    for (size_t i = 0; i < len && len > 1; i++) {
+        if (p[i] == '/') {
+            size_t anc_len = i ? i : 1;     /* "/" for the first separator */
+            uint32_t anc_hash = i ? h : xs_path_hash(p, 1);
+            int r = tx_record_hashed(xs, tx, p, anc_len, anc_hash);
+            if (r >= 0 && xs->node[r].opaque)
+                return true;
+        }
+        h = (h ^ (uint8_t)p[i]) * 16777619u;
+    }
+    return false;
+}
+
 /* The node at p that tx sees, or -1. A transaction's own record for the path
  * decides; otherwise the committed node, unless a removal in tx hides it. */
 int xs_lookup(const struct xenstore *xs, unsigned tx, const char *p, size_t len)
 {
+    uint32_t hash = xs_path_hash(p, len);
     int committed = -1;
-    bool hidden = false;
-    for (int i = 0; i < XS_NODES_MAX; i++) {
+    for (unsigned s = index_home(hash); xs->index[s]; s = (s + 1) % XS_INDEX_SLOTS) {
+        int i = xs->index[s] - 1;
         const struct xs_node *n = &xs->node[i];
-        if (n->state == XS_NODE_LIVE) {
-            if (committed < 0 && xs_node_is(xs, n, p, len))
-                committed = i;
-        } else if (n->state != XS_NODE_FREE && tx != 0 && n->tx == tx) {
-            if (xs_node_is(xs, n, p, len))
-                return n->state == XS_NODE_TX_LIVE ? i : -1;
-            if (n->opaque && xs_path_below(p, len, xs_node_path(xs, n), n->path_len))
-                hidden = true;
-        }
+        if (!node_is_hashed(xs, n, p, len, hash))
+            continue;
+        if (n->state == XS_NODE_LIVE)
+            committed = i;
+        else if (tx != 0 && n->tx == tx)
+            return n->state == XS_NODE_TX_LIVE ? i : -1;
     }
-    return hidden ? -1 : committed;
-}
-
-/* Transaction tx's own record for p (live or removed), or -1. */
-int xs_tx_record(const struct xenstore *xs, unsigned tx, const char *p, size_t len)
-{
-    for (int i = 0; i < XS_NODES_MAX; i++) {
-        const struct xs_node *n = &xs->node[i];
-        if (n->state != XS_NODE_FREE && n->state != XS_NODE_LIVE && n->tx == tx && xs_node_is(xs, n, p, len))
-            return i;
-    }
-    return -1;
+    if (committed >= 0 && tx != 0 && hidden_in_tx(xs, tx, p, len))
+        return -1;
+    return committed;
 }
 
 /* The nearest existing proper ancestor of p; *anc_len gets its length. */

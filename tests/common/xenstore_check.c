@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* Host-side consistency check of a struct xenstore (see xenstore_check.h); single-threaded. */
 #include "tests/common/xenstore_check.h"
+#include "pvio/xen/xenstore_internal.h"
 
 #include <stdarg.h>
 #include <stdint.h>
@@ -49,6 +50,25 @@ static bool terminated(const char *s, size_t cap, size_t len)
     return nul && (len == SIZE_MAX || (size_t)(nul - s) == len);
 }
 
+/* memcmp, as a plain loop: under libFuzzer every memcmp call is traced for
+ * the mutator, and the checker's sorts made that most of a run's time. */
+static int bytes_cmp(const uint8_t *a, const uint8_t *b, size_t n)
+{
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {    /* paths share long prefixes: skip them a word at a time */
+        uint64_t x, y;
+        memcpy(&x, a + i, 8);
+        memcpy(&y, b + i, 8);
+        if (x != y)
+            break;
+    }
+    for (; i < n; i++) {
+        if (a[i] != b[i])
+            return a[i] < b[i] ? -1 : 1;
+    }
+    return 0;
+}
+
 /* qsort has no context argument: the store being checked. */
 static const struct xenstore *sort_xs;
 
@@ -66,7 +86,7 @@ static int cmp_path(const void *a, const void *b)
     if (tx != ty)
         return tx < ty ? -1 : 1;
     size_t n = x->path_len < y->path_len ? x->path_len : y->path_len;
-    int c = memcmp(&sort_xs->arena[x->str_off], &sort_xs->arena[y->str_off], n);
+    int c = bytes_cmp(&sort_xs->arena[x->str_off], &sort_xs->arena[y->str_off], n);
     if (c)
         return c;
     return x->path_len < y->path_len ? -1 : x->path_len > y->path_len;
@@ -84,7 +104,7 @@ static bool live_exists(const struct xenstore *xs, const int *sorted, unsigned n
             continue;
         }
         size_t k = m->path_len < len ? m->path_len : len;
-        int c = memcmp(&xs->arena[m->str_off], p, k);
+        int c = bytes_cmp(&xs->arena[m->str_off], (const uint8_t *)p, k);
         if (!c)
             c = m->path_len < len ? -1 : m->path_len > len;
         if (!c)
@@ -108,7 +128,7 @@ static const char *check_nodes(const struct xenstore *xs, char *buf, size_t size
     for (int i = 0; i < XS_NODES_MAX; i++) {
         const struct xs_node *nd = &xs->node[i];
         if (nd->state == XS_NODE_FREE) {
-            if (nd->str_off || nd->path_len || nd->value_len || nd->gen || nd->base_gen || nd->tx || nd->opaque)
+            if (nd->str_off || nd->path_len || nd->path_hash || nd->value_len || nd->gen || nd->base_gen || nd->tx || nd->opaque)
                 return fail(buf, size, "free node %d not cleared", i);
             continue;
         }
@@ -122,6 +142,9 @@ static const char *check_nodes(const struct xenstore *xs, char *buf, size_t size
             return fail(buf, size, "node %d: value of %u bytes", i, nd->value_len);
         if (!path_ok((const char *)&xs->arena[nd->str_off], nd->path_len))
             return fail(buf, size, "node %d: malformed path '%.*s'", i, (int)nd->path_len,
+                        (const char *)&xs->arena[nd->str_off]);
+        if (nd->path_hash != xs_path_hash((const char *)&xs->arena[nd->str_off], nd->path_len))
+            return fail(buf, size, "node %d: path hash does not match '%.*s'", i, (int)nd->path_len,
                         (const char *)&xs->arena[nd->str_off]);
         if (nd->state == XS_NODE_LIVE) {
             if (nd->tx || nd->opaque || nd->base_gen)
@@ -141,6 +164,25 @@ static const char *check_nodes(const struct xenstore *xs, char *buf, size_t size
         return fail(buf, size, "nodes_used %u, counted %u", xs->nodes_used, n);
     if (live_bytes != xs->arena_live)
         return fail(buf, size, "arena_live %u, counted %llu", xs->arena_live, (unsigned long long)live_bytes);
+
+    /* The path index holds each non-free node once, reachable from its home
+     * slot without crossing an empty one. */
+    static unsigned char indexed[XS_NODES_MAX];
+    memset(indexed, 0, sizeof indexed);
+    unsigned entries = 0;
+    for (unsigned s = 0; s < XS_INDEX_SLOTS; s++) {
+        if (!xs->index[s])
+            continue;
+        int i = xs->index[s] - 1;
+        if (i >= XS_NODES_MAX || xs->node[i].state == XS_NODE_FREE || indexed[i]++)
+            return fail(buf, size, "index slot %u: node %d is free, out of range or indexed twice", s, i);
+        for (unsigned at = xs->node[i].path_hash % XS_INDEX_SLOTS; at != s; at = (at + 1) % XS_INDEX_SLOTS)
+            if (!xs->index[at])
+                return fail(buf, size, "index slot %u: node %d unreachable from its home slot", s, i);
+        entries++;
+    }
+    if (entries != xs->nodes_used)
+        return fail(buf, size, "index holds %u nodes, %u in use", entries, xs->nodes_used);
 
     /* Compaction assumes every string is owned by one node alone. */
     sort_xs = xs;
