@@ -10,7 +10,8 @@
 enum key_id {
     KEY_NAME, KEY_TYPE, KEY_MEMORY, KEY_VCPUS, KEY_KERNEL, KEY_RAMDISK,
     KEY_CMDLINE, KEY_EXTRA, KEY_MODULES, KEY_ON_POWEROFF, KEY_ON_REBOOT,
-    KEY_ON_CRASH, KEY_DISK, KEY_VIF, KEY_XEN_PLATFORM_PCI, KEY_UNKNOWN
+    KEY_ON_CRASH, KEY_DISK, KEY_VIF, KEY_XEN_PLATFORM_PCI, KEY_CPUS, KEY_CPU_WEIGHT,
+    KEY_UNKNOWN
 };
 
 static const struct {
@@ -25,6 +26,7 @@ static const struct {
     { "on_reboot", KEY_ON_REBOOT }, { "on_crash", KEY_ON_CRASH },
     { "disk", KEY_DISK },           { "vif", KEY_VIF },
     { "xen_platform_pci", KEY_XEN_PLATFORM_PCI },
+    { "cpus", KEY_CPUS },           { "cpu_weight", KEY_CPU_WEIGHT },
 };
 
 struct parser {
@@ -289,6 +291,154 @@ static int parse_name(struct parser *ps, char *dst)
     return store_string(ps, v, dst, CONFIG_NAME_MAX);
 }
 
+/* "msg: \"text\"", cut to fit the error's message buffer. */
+static int fail_quoting(struct parser *ps, const char *msg, struct span text)
+{
+    char buf[CONFIG_MSG_MAX];
+    size_t n = strlen(msg);
+    size_t room = sizeof buf - 1 - n - 4; /* `: "` and `"` */
+
+    memcpy(buf, msg, n);
+    memcpy(buf + n, ": \"", 3);
+    n += 3;
+    if (text.n > room) {
+        memcpy(buf + n, text.s, room - 3);
+        memcpy(buf + n + room - 3, "...", 3);
+        n += room;
+    } else {
+        memcpy(buf + n, text.s, text.n);
+        n += text.n;
+    }
+    buf[n++] = '"';
+    buf[n] = '\0';
+    return fail(ps, buf);
+}
+
+static bool is_blank(char c)
+{
+    return c == ' ' || c == '\t';
+}
+
+static bool has_prefix(struct span v, const char *lit)
+{
+    size_t n = strlen(lit);
+
+    return v.n >= n && memcmp(v.s, lit, n) == 0;
+}
+
+/* A decimal CPU number at v.s[*i], advancing *i past its digits; false if
+ * there is none. Numbers past the mask come back as CONFIG_CPUS_MAX. */
+static bool cpu_number(struct span v, size_t *i, unsigned *out)
+{
+    size_t start = *i;
+    unsigned n = 0;
+
+    for (; *i < v.n && is_digit(v.s[*i]); (*i)++) {
+        if (n < CONFIG_CPUS_MAX)
+            n = n * 10 + (unsigned)(v.s[*i] - '0');
+    }
+    *out = n < CONFIG_CPUS_MAX ? n : CONFIG_CPUS_MAX;
+    return *i > start;
+}
+
+/* Bits lo..hi (both < 64) of a CPU mask. */
+static uint64_t cpu_range_mask(unsigned lo, unsigned hi)
+{
+    uint64_t upto_hi = hi == CONFIG_CPUS_MAX - 1 ? ~(uint64_t)0 : ((uint64_t)1 << (hi + 1)) - 1;
+
+    return upto_hi & ~(((uint64_t)1 << lo) - 1);
+}
+
+/* One item of a `cpus` list, blanks already trimmed: "all", "N", "N-M",
+ * "^N" or "^N-M". Sets *bits to the CPUs it names and *exclude for '^'. */
+static int cpus_item(struct parser *ps, struct span item, uint64_t *bits, bool *exclude)
+{
+    struct span v = item;
+    unsigned lo, hi;
+    size_t i = 0;
+
+    *exclude = v.n > 0 && v.s[0] == '^';
+    if (*exclude) {
+        v.s++;
+        v.n--;
+    }
+    if (has_prefix(v, "node:") || has_prefix(v, "nodes:"))
+        return fail_quoting(ps, "NUMA node affinity not supported", item);
+    if (span_is(v, "all")) {
+        if (*exclude)
+            return fail_quoting(ps, "cannot exclude all", item);
+        *bits = ~(uint64_t)0;
+        return 0;
+    }
+    if (!cpu_number(v, &i, &lo))
+        return fail_quoting(ps, "expected a CPU, a range N-M or all", item);
+    hi = lo;
+    if (i < v.n && v.s[i] == '-') {
+        i++;
+        if (!cpu_number(v, &i, &hi))
+            return fail_quoting(ps, "expected a CPU, a range N-M or all", item);
+    }
+    if (i != v.n)
+        return fail_quoting(ps, "expected a CPU, a range N-M or all", item);
+    if (lo >= CONFIG_CPUS_MAX || hi >= CONFIG_CPUS_MAX)
+        return fail_quoting(ps, "CPU out of range 0..63", item);
+    if (hi < lo)
+        return fail_quoting(ps, "range ends before it starts", item);
+    *bits = cpu_range_mask(lo, hi);
+    return 0;
+}
+
+/* `cpus = "LIST"` (xl.cfg(5)): comma-separated items, applied left to
+ * right; an exclusion removes CPUs the items before it added, and a list
+ * of exclusions only starts from all CPUs. The per-vCPU list form
+ * `cpus = [ "0", "1" ]` is refused. */
+static int parse_cpus(struct parser *ps, uint64_t *out)
+{
+    struct span list, item;
+    uint64_t mask = 0, excluded = 0, bits = 0;
+    bool included = false, exclude = false;
+    size_t i = 0;
+
+    if (peek(ps) == '[')
+        return fail(ps, "per-vCPU list not supported; use a string, e.g. cpus = \"0-3\"");
+    if (parse_string(ps, &list) < 0)
+        return -1;
+    while (i < list.n && is_blank(list.s[i]))
+        i++;
+    if (i == list.n)
+        return fail(ps, "empty CPU list");
+    for (i = 0; i <= list.n; i++) {
+        size_t start = i;
+        while (i < list.n && list.s[i] != ',')
+            i++;
+        item.s = list.s + start;
+        item.n = i - start;
+        while (item.n && is_blank(item.s[0])) {
+            item.s++;
+            item.n--;
+        }
+        while (item.n && is_blank(item.s[item.n - 1]))
+            item.n--;
+        if (item.n == 0)
+            return fail_quoting(ps, "empty item in the list", list);
+        if (cpus_item(ps, item, &bits, &exclude) < 0)
+            return -1;
+        if (exclude) {
+            mask &= ~bits;
+            excluded |= bits;
+        } else {
+            mask |= bits;
+            included = true;
+        }
+    }
+    if (!included)
+        mask = ~excluded;
+    if (mask == 0)
+        return fail_quoting(ps, "the list selects no CPU", list);
+    *out = mask;
+    return 0;
+}
+
 /* One list entry: stores it, or fails with the parser's error. */
 typedef int (*list_entry_fn)(struct parser *ps, struct span v, struct vm_config *out);
 
@@ -399,6 +549,14 @@ static int parse_value(struct parser *ps, enum key_id id, struct vm_config *out)
             return -1;
         out->xen_platform_pci = v == 1;
         return 0;
+    case KEY_CPUS:
+        return parse_cpus(ps, &out->cpu_affinity);
+    case KEY_CPU_WEIGHT:
+        if (parse_int(ps, CONFIG_CPU_WEIGHT_MIN, CONFIG_CPU_WEIGHT_MAX,
+                      "value out of range 1..65535", &v) < 0)
+            return -1;
+        out->cpu_weight = (unsigned)v;
+        return 0;
     case KEY_VIF:
         return fail(ps, "not supported yet");
     case KEY_UNKNOWN:
@@ -464,6 +622,8 @@ int config_parse(const char *text, size_t len, struct vm_config *out,
     out->type = VM_TYPE_MULTIBOOT;
     out->memory_mib = 128;
     out->vcpus = 1;
+    out->cpu_affinity = ~(uint64_t)0;
+    out->cpu_weight = CONFIG_CPU_WEIGHT_DEFAULT;
     out->on_poweroff = VM_ACTION_DESTROY;
     out->on_reboot = VM_ACTION_RESTART;
     out->on_crash = VM_ACTION_DESTROY;

@@ -15,6 +15,12 @@
 #define CONFIG_KEY_MAX      32
 #define CONFIG_MSG_MAX      96
 #define CONFIG_DISKS_MAX    4
+#define CONFIG_CPUS_MAX     64 /* `cpus` names physical CPUs 0..63: one uint64_t mask */
+
+/* `cpu_weight`: the credit scheduler's proportional share (xl.cfg(5)). */
+#define CONFIG_CPU_WEIGHT_MIN     1
+#define CONFIG_CPU_WEIGHT_MAX     65535
+#define CONFIG_CPU_WEIGHT_DEFAULT 256
 
 enum vm_type { VM_TYPE_MULTIBOOT, VM_TYPE_LINUX, VM_TYPE_BIOS };
 
@@ -39,6 +45,11 @@ struct vm_config {
     enum vm_type type;
     uint64_t memory_mib;                  /* default 128 */
     unsigned vcpus;                       /* default 1 */
+    /* `cpus = "LIST"`: hard affinity, bit n set = the VM may run on physical
+     * CPU n. Default all 64 bits (any CPU). Whether those CPUs exist is for
+     * the VM layer to check, not the parser. */
+    uint64_t cpu_affinity;
+    unsigned cpu_weight;                  /* `cpu_weight`, 1..65535, default 256 */
     char kernel[CONFIG_PATH_MAX];         /* required */
     char ramdisk[CONFIG_PATH_MAX];        /* "" when absent */
     char cmdline[CONFIG_CMDLINE_MAX];     /* `cmdline` or its alias `extra` */

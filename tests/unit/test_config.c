@@ -74,6 +74,8 @@ static void test_minimal_defaults(void **state)
     assert_int_equal(cfg.on_poweroff, VM_ACTION_DESTROY);
     assert_int_equal(cfg.on_reboot, VM_ACTION_RESTART);
     assert_int_equal(cfg.on_crash, VM_ACTION_DESTROY);
+    assert_true(cfg.cpu_affinity == UINT64_MAX);
+    assert_int_equal(cfg.cpu_weight, 256);
     assert_int_equal(cerr.line, 0);
     assert_string_equal(cerr.msg, "");
 }
@@ -376,6 +378,133 @@ static void test_disk_forms(void **state)
     assert_int_equal(cfg.nr_disks, 0);
 }
 
+/* ---- cpus, cpu_weight ------------------------------------------------- */
+
+/* Parses `cpus = <value>` after MIN_CFG and checks the exact mask. */
+static void check_cpus(const char *value, uint64_t mask)
+{
+    char text[256];
+
+    snprintf(text, sizeof text, MIN_CFG "cpus = %s\n", value);
+    check_ok(text);
+    if (cfg.cpu_affinity != mask)
+        print_error("cpus = %s: mask %#llx, expected %#llx\n", value,
+                    (unsigned long long)cfg.cpu_affinity, (unsigned long long)mask);
+    assert_true(cfg.cpu_affinity == mask);
+}
+
+static void test_cpus_forms(void **state)
+{
+    (void)state;
+    check_cpus("\"all\"", UINT64_MAX);
+    check_cpus("\"0\"", 0x1);
+    check_cpus("\"63\"", 0x8000000000000000ull);
+    check_cpus("\"0-3\"", 0xf);
+    check_cpus("\"0-63\"", UINT64_MAX);
+    check_cpus("\"5-5\"", 0x20);
+    check_cpus("\"0-3,^1\"", 0xd);
+    check_cpus("\"2,5-6\"", 0x64);
+    check_cpus("'1,3'", 0xa);
+    /* Exclusions alone start from all CPUs. */
+    check_cpus("\"^1\"", ~(uint64_t)0x2);
+    check_cpus("\"^0-61,^63\"", 0x4000000000000000ull);
+    /* Applied left to right: an exclusion removes only what came before. */
+    check_cpus("\"^1,1\"", 0x2);
+    check_cpus("\"0-7,^2-5,3\"", 0xcb);
+    check_cpus("\"all,^0\"", ~(uint64_t)0x1);
+    check_cpus("\"1,1,1-2\"", 0x6);
+    /* The examples of docs/config.md: CPUs 0, 2, 3. */
+    check_cpus("\"0, 2-3\"", 0xd);
+    check_cpus("\"all,^1,^4-63\"", 0xd);
+}
+
+static void test_cpus_blanks(void **state)
+{
+    (void)state;
+    check_cpus("\" 2 , 5-6\t,\t^6 \"", 0x24);
+    check_cpus("\"  all  \"", UINT64_MAX);
+    /* With other keys, and on the line a comment follows. */
+    check_ok("name = \"vm0\"\nvcpus = 2\ncpus = \"2-3\"   # pinned\ncpu_weight = 512\n"
+             "kernel = \"/boot/k\"\n");
+    assert_true(cfg.cpu_affinity == 0xc);
+    assert_int_equal(cfg.cpu_weight, 512);
+    assert_int_equal(cfg.vcpus, 2);
+}
+
+static void test_err_cpus(void **state)
+{
+    (void)state;
+    check_err(MIN_CFG "cpus = \"64\"\n", 3, "cpus", "CPU out of range 0..63: \"64\"");
+    check_err(MIN_CFG "cpus = \"0-64\"\n", 3, "cpus", "CPU out of range 0..63: \"0-64\"");
+    check_err(MIN_CFG "cpus = \"1,^99999999999999999999\"\n", 3, "cpus",
+              "CPU out of range 0..63: \"^99999999999999999999\"");
+    check_err(MIN_CFG "cpus = \"3-1\"\n", 3, "cpus", "range ends before it starts: \"3-1\"");
+    check_err(MIN_CFG "cpus = \"\"\n", 3, "cpus", "empty CPU list");
+    check_err(MIN_CFG "cpus = \"  \"\n", 3, "cpus", "empty CPU list");
+    check_err(MIN_CFG "cpus = \"x\"\n", 3, "cpus", "expected a CPU, a range N-M or all: \"x\"");
+    check_err(MIN_CFG "cpus = \"1-\"\n", 3, "cpus", "expected a CPU, a range N-M or all: \"1-\"");
+    check_err(MIN_CFG "cpus = \"^\"\n", 3, "cpus", "expected a CPU, a range N-M or all: \"^\"");
+    check_err(MIN_CFG "cpus = \"-1\"\n", 3, "cpus", "expected a CPU, a range N-M or all: \"-1\"");
+    check_err(MIN_CFG "cpus = \"1 - 2\"\n", 3, "cpus", "expected a CPU, a range N-M or all: \"1 - 2\"");
+    check_err(MIN_CFG "cpus = \"^ 1\"\n", 3, "cpus", "expected a CPU, a range N-M or all: \"^ 1\"");
+    check_err(MIN_CFG "cpus = \"0x1\"\n", 3, "cpus", "expected a CPU, a range N-M or all: \"0x1\"");
+    check_err(MIN_CFG "cpus = \"1-2-3\"\n", 3, "cpus", "expected a CPU, a range N-M or all: \"1-2-3\"");
+    check_err(MIN_CFG "cpus = \"0,,1\"\n", 3, "cpus", "empty item in the list: \"0,,1\"");
+    check_err(MIN_CFG "cpus = \"0,\"\n", 3, "cpus", "empty item in the list: \"0,\"");
+    check_err(MIN_CFG "cpus = \",0\"\n", 3, "cpus", "empty item in the list: \",0\"");
+    check_err(MIN_CFG "cpus = \"nodes:0\"\n", 3, "cpus",
+              "NUMA node affinity not supported: \"nodes:0\"");
+    check_err(MIN_CFG "cpus = \"node:1\"\n", 3, "cpus", "NUMA node affinity not supported: \"node:1\"");
+    check_err(MIN_CFG "cpus = \"0,^nodes:0\"\n", 3, "cpus",
+              "NUMA node affinity not supported: \"^nodes:0\"");
+    check_err(MIN_CFG "cpus = \"^all\"\n", 3, "cpus", "cannot exclude all: \"^all\"");
+    check_err(MIN_CFG "cpus = \"^0-63\"\n", 3, "cpus", "the list selects no CPU: \"^0-63\"");
+    check_err(MIN_CFG "cpus = \"1,^1\"\n", 3, "cpus", "the list selects no CPU: \"1,^1\"");
+    check_err(MIN_CFG "cpus = [\"0\", \"1\"]\n", 3, "cpus",
+              "per-vCPU list not supported; use a string, e.g. cpus = \"0-3\"");
+    check_err(MIN_CFG "cpus = 3\n", 3, "cpus", "expected a quoted string");
+    check_err(MIN_CFG "cpus = \"0\"\ncpus = \"1\"\n", 4, "cpus", "duplicate key");
+    /* The line of the key, further down the file. */
+    check_err("name = \"vm0\"\n\n# pin\ncpus = \"0-3,^9x\"\nkernel = \"/boot/k\"\n", 4, "cpus",
+              "expected a CPU, a range N-M or all: \"^9x\"");
+    /* A long list is quoted cut to the message buffer. */
+    check_err(MIN_CFG "cpus = \"0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,"
+                      "25,26,27,28,29,30,,31\"\n",
+              3, "cpus",
+              "empty item in the list: \"0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,"
+              "22,23,24,2...\"");
+    assert_int_equal(strlen(cerr.msg), CONFIG_MSG_MAX - 1);
+}
+
+static void test_cpu_weight(void **state)
+{
+    (void)state;
+    check_ok(MIN_CFG "cpu_weight = 1\n");
+    assert_int_equal(cfg.cpu_weight, 1);
+    check_ok(MIN_CFG "cpu_weight = 65535\n");
+    assert_int_equal(cfg.cpu_weight, 65535);
+    check_ok(MIN_CFG "cpu_weight = 0x200\n");
+    assert_int_equal(cfg.cpu_weight, 512);
+    check_ok(MIN_CFG "cpu_weight = 256\n");
+    assert_int_equal(cfg.cpu_weight, 256);
+    check_ok(MIN_CFG);
+    assert_int_equal(cfg.cpu_weight, 256);
+}
+
+static void test_err_cpu_weight(void **state)
+{
+    (void)state;
+    check_err(MIN_CFG "cpu_weight = 0\n", 3, "cpu_weight", "value out of range 1..65535");
+    check_err(MIN_CFG "cpu_weight = 65536\n", 3, "cpu_weight", "value out of range 1..65535");
+    check_err(MIN_CFG "cpu_weight = 99999999999999999999999\n", 3, "cpu_weight",
+              "value out of range 1..65535");
+    check_err(MIN_CFG "cpu_weight = abc\n", 3, "cpu_weight", "invalid integer");
+    check_err(MIN_CFG "cpu_weight = -1\n", 3, "cpu_weight", "expected an integer");
+    check_err(MIN_CFG "cpu_weight = \"256\"\n", 3, "cpu_weight", "expected an integer");
+    check_err("name = \"vm0\"\ncpu_weight = 1\n\ncpu_weight = 2\nkernel = \"/boot/k\"\n", 4,
+              "cpu_weight", "duplicate key");
+}
+
 static void test_err_disk(void **state)
 {
     (void)state;
@@ -626,6 +755,8 @@ static void check_result_sane(int rc)
         assert_true(cfg.on_poweroff <= VM_ACTION_PRESERVE);
         assert_true(cfg.on_reboot <= VM_ACTION_PRESERVE);
         assert_true(cfg.on_crash <= VM_ACTION_PRESERVE);
+        assert_true(cfg.cpu_affinity != 0);
+        assert_true(cfg.cpu_weight >= 1 && cfg.cpu_weight <= 65535);
     } else {
         assert_true(nul_within(cerr.key, sizeof cerr.key));
         assert_true(nul_within(cerr.msg, sizeof cerr.msg));
@@ -749,6 +880,11 @@ int main(void)
         cmocka_unit_test(test_err_not_supported_yet),
         cmocka_unit_test(test_disk_forms),
         cmocka_unit_test(test_err_disk),
+        cmocka_unit_test(test_cpus_forms),
+        cmocka_unit_test(test_cpus_blanks),
+        cmocka_unit_test(test_err_cpus),
+        cmocka_unit_test(test_cpu_weight),
+        cmocka_unit_test(test_err_cpu_weight),
         cmocka_unit_test(test_err_expected_string),
         cmocka_unit_test(test_err_expected_integer),
         cmocka_unit_test(test_err_out_of_range),
