@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* Keel's C entry (boot CPU, interrupts off): console, CPU tables, memory,
- * VT-x, then every configured VM in turn, then power-off. */
+ * VT-x, the other CPUs; then every configured VM starts and they run side
+ * by side under the scheduler; power-off once the last has ended. */
 #include <string.h>
 #include "host/bootinfo.h"
 #include "host/entry.h"
@@ -17,6 +18,7 @@
 #include "host/tsc.h"
 #include "lib/print.h"
 #include "vcpu/cpuid.h"
+#include "vcpu/schedule.h"
 #include "vm/vm.h"
 #include "host/cpu_tables.h"
 #include "host/paging.h"
@@ -32,6 +34,16 @@ static bool is_vm_config(const struct boot_module *m)
     size_t n;
     const char *v = cmdline_option(m->string, "type", &n);
     return v && n == 2 && memcmp(v, "vm", 2) == 0;
+}
+
+/* CPU 0 between slices: VMs that ended get their end lines; when none is
+ * left, the machine goes off. */
+static void control(void)
+{
+    if (vm_control())
+        return;
+    printk("keel: no VM left; powering off (tsc %lu)\n", rdtsc());
+    machine_power_off(&boot_info);
 }
 
 static void setup_console(const char *cmdline)
@@ -79,8 +91,10 @@ static void keel_main(uint32_t magic, uint64_t info)
         machine_power_off(&boot_info);
     }
     this_pcpu()->apic_id = host_apic_id();
-    static const struct smp_ap_hooks ap_hooks = { .enable = vmx_cpu_enable, .run = vm_run_ap_vcpu };
+    static const struct smp_ap_hooks ap_hooks = { .enable = vmx_cpu_enable, .run = vsched_cpu_loop };
     smp_start_aps(host_acpi_cpu_count(boot_info.rsdp), &ap_hooks);
+    static const struct vsched_hooks sched_hooks = { .control = control };
+    vsched_init(nr_pcpus, &sched_hooks);
 
     unsigned nr_vms = 0;
     for (unsigned i = 0; i < boot_info.nr_modules; i++)
@@ -89,10 +103,9 @@ static void keel_main(uint32_t magic, uint64_t info)
         printk("keel: no VM configured (give GRUB 'module2 /boot/NAME.cfg type=vm')\n");
     for (unsigned i = 0; i < boot_info.nr_modules; i++)
         if (is_vm_config(&boot_info.module[i]))
-            vm_run_from_config(&boot_info, &boot_info.module[i], nr_vms > 1);
-
-    printk("keel: no VM left; powering off (tsc %lu)\n", rdtsc());
-    machine_power_off(&boot_info);
+            vm_start(&boot_info, &boot_info.module[i], nr_vms > 1);
+    control();                  /* none may have started */
+    vsched_cpu_loop();
 }
 
 HOST_MAIN(keel_main);

@@ -40,15 +40,8 @@ void ap_main(unsigned index)
     cpu->apic_id = host_apic_id();
     cpu->online = true;
     __atomic_add_fetch(&aps_online, 1, __ATOMIC_RELEASE);
-    for (;;) {
-        struct vcpu *v = cpu->assigned;
-        if (!v) {
-            __asm__ volatile("sti; hlt; cli" ::: "memory");    /* smp_kick wakes us */
-            continue;
-        }
-        ap_hooks->run(v);
-        cpu->assigned = NULL;
-    }
+    ap_hooks->run();
+    halt_forever();
 }
 
 void smp_start_aps(unsigned expected, const struct smp_ap_hooks *hooks)

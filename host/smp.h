@@ -14,10 +14,10 @@
  * (ctl/main.c), so the host never names the layers that run guests.
  * enable: make this CPU ready to run guests (VMXON); non-zero with a reason
  *         in `why` leaves the CPU halted.
- * run:    run the work handed to this CPU (`pcpu.assigned`) until it ends. */
+ * run:    the CPU's life from then on (the scheduler's loop); never returns. */
 struct smp_ap_hooks {
     int (*enable)(char *why, size_t why_len);
-    void (*run)(struct vcpu *work);
+    void (*run)(void);
 };
 
 /* Start every application processor (INIT-SIPI-SIPI broadcast) when firmware

@@ -94,12 +94,13 @@ static void on_hlt(struct vcpu *v, const struct vexit *x)
     struct machine *m = v->machine;
     if (x->hlt.interrupts_on) {
         vcpu_skip_instruction(v);
-        vcpu_halt(v);
+        v->wait = VCPU_WAIT_HLT;        /* the scheduler runs others until an interrupt */
         return;
     }
     /* With interrupts off nothing but NMI or INIT could wake it. A vCPU parked
      * that way is normal in an SMP guest (CPUs stopped at shutdown); the VM
-     * ends when every vCPU is. */
+     * ends when every vCPU is. An AP waits for INIT (Linux brings an offlined
+     * CPU back with INIT-SIPI-SIPI; it parked it with cli; hlt). */
     spin_lock(&m->lock);
     bool all = ++m->halted_forever == m->nr_vcpus;
     spin_unlock(&m->lock);
@@ -107,20 +108,7 @@ static void on_hlt(struct vcpu *v, const struct vexit *x)
         vcpu_end(v, END_HALTED, NULL);
         return;
     }
-    /* Until the VM ends, or, for an AP, an INIT (Linux brings an offlined CPU
-     * back with INIT-SIPI-SIPI; it parked it with cli; hlt). */
-    while (!m->ending) {
-        spin_lock(&m->lock);
-        bool init = v->id != 0 && m->ops->init_pending(v);
-        if (init) {
-            m->halted_forever--;
-            v->reset_by_init = true;
-        }
-        spin_unlock(&m->lock);
-        if (init)
-            return;
-        __asm__ volatile("sti; hlt; cli" ::: "memory");     /* woken by a kick */
-    }
+    v->wait = VCPU_WAIT_PARKED;
 }
 
 static void on_vmcall(struct vcpu *v, const struct vexit *x)

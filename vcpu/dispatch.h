@@ -16,8 +16,5 @@ static inline void vcpu_dispatch(struct vcpu *v, const struct vexit *x)
 {
     vexit_handlers[x->kind](v, x);
 }
-/* HLT with interrupts on (run.c): sleep until the board has an interrupt or
- * an INIT for this vCPU, or the machine ends. */
-void vcpu_halt(struct vcpu *v);
 
 #endif

@@ -33,8 +33,13 @@ struct vcpu_ops {
     bool (*take_nmi)(struct vcpu *v);
     /* An INIT waits for an application processor. */
     bool (*init_pending)(struct vcpu *v);
+    /* The start-up vector of a SIPI that follows an INIT, taken; or -1. */
+    int (*take_startup)(struct vcpu *v);
     /* The vCPU stopped (v->end says how): the VM decides what follows. */
     void (*ended)(struct vcpu *v);
+    /* The vCPU has left the scheduler for good (its VM ends) and no CPU
+     * holds it; called once per vCPU, under no lock. */
+    void (*gone)(struct vcpu *v);
 };
 
 /* CPUID leaves first..last answered by an extension (the hypervisor range). */
@@ -62,6 +67,8 @@ struct machine {
     unsigned nr_vcpus;
     unsigned halted_forever;        /* vCPUs parked by HLT with interrupts off */
     const struct guest_mem *mem;
+    uint64_t eptp;                  /* its EPT tables, for each vCPU's VMCS */
+    uint64_t tsc_offset;            /* guest TSC = host TSC + this, on every vCPU */
     uint64_t bus_hz;                /* the board's crystal clock (CPUID 0x15, 0x16) */
     const struct vcpu_ops *ops;
 

@@ -146,9 +146,24 @@ int msr_write(struct vcpu *v, uint32_t msr, uint64_t val)
     return -1;
 }
 
-void msr_reset_passthrough(void)
+/* The MSR_HARDWARE rules, in table order, give the slots of vals[]. */
+void msr_save_guest(uint64_t vals[MSR_GUEST_HW_MAX])
 {
+    unsigned n = 0;
     for (size_t i = 0; i < sizeof(rules) / sizeof(rules[0]); i++)
-        if (rules[i].kind == MSR_HARDWARE && offered(rules[i].msr))
-            wrmsr(rules[i].msr, 0);
+        if (rules[i].kind == MSR_HARDWARE && n < MSR_GUEST_HW_MAX) {
+            vals[n] = offered(rules[i].msr) ? rdmsr(rules[i].msr) : 0;
+            n++;
+        }
+}
+
+void msr_load_guest(const uint64_t vals[MSR_GUEST_HW_MAX])
+{
+    unsigned n = 0;
+    for (size_t i = 0; i < sizeof(rules) / sizeof(rules[0]); i++)
+        if (rules[i].kind == MSR_HARDWARE && n < MSR_GUEST_HW_MAX) {
+            if (offered(rules[i].msr))
+                wrmsr(rules[i].msr, vals[n]);
+            n++;
+        }
 }

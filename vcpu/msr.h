@@ -10,7 +10,11 @@
 /* 0 on success; -1 means the guest gets #GP. */
 int msr_read(struct vcpu *v, uint32_t msr, uint64_t *val);
 int msr_write(struct vcpu *v, uint32_t msr, uint64_t val);
-/* Give the pass-through MSRs their reset values before a new vCPU runs. */
-void msr_reset_passthrough(void);
+/* The MSRs whose guest values live in hardware while the vCPU runs (the MSR
+ * bitmap passes them through, or Keel writes them through): saved when it
+ * leaves its CPU, loaded when it comes back. All zero is their reset state. */
+#define MSR_GUEST_HW_MAX 8
+void msr_save_guest(uint64_t vals[MSR_GUEST_HW_MAX]);
+void msr_load_guest(const uint64_t vals[MSR_GUEST_HW_MAX]);
 
 #endif

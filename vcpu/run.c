@@ -6,7 +6,6 @@
 #include <stdarg.h>
 #include "arch/x86/percpu.h"
 #include "host/apic.h"
-#include "host/tsc.h"
 #include "lib/print.h"
 #include "vcpu/dispatch.h"
 #include "vcpu/vcpu.h"
@@ -78,7 +77,11 @@ static void prepare_entry_locked(struct vcpu *v)
         v->reset_by_init = true;
         return;
     }
+    /* The host timer takes the guest out for its next device deadline or
+     * the end of its slice, whichever comes first. */
     uint64_t deadline = ops->update_timers(v, rdtsc());
+    if (v->slice_end < deadline)
+        deadline = v->slice_end;
     if (deadline != v->armed_deadline) {
         host_timer_arm(deadline == NO_DEADLINE ? 0 : deadline);
         v->armed_deadline = deadline;
@@ -106,41 +109,16 @@ static void prepare_entry_locked(struct vcpu *v)
     vmx_inject_interrupt(&v->vmx, (uint8_t)ops->ack_intr(v, pending));
 }
 
-/* HLT with interrupts enabled: sleep until the board has an interrupt for
- * this vCPU. The console is looked at every few milliseconds so typed input
- * can wake a guest waiting for it. */
-#define HALT_POLL_NS 10000000ull
-
-void vcpu_halt(struct vcpu *v)
-{
-    struct machine *m = v->machine;
-    while (!m->ending) {
-        if (m->deferred_pending)
-            m->deferred(m->deferred_ctx);   /* it may be what raises our interrupt */
-        uint64_t now = rdtsc();
-        spin_lock(&m->lock);
-        uint64_t deadline = m->ops->update_timers(v, now);
-        bool pending = m->ops->pending_intr(v) >= 0 ||
-                       (v->id != 0 && m->ops->init_pending(v));     /* INIT ends the halt too */
-        spin_unlock(&m->lock);
-        if (pending) {
-            v->intr_maybe_pending = true;
-            return;
-        }
-        uint64_t poll = now + ns_to_tsc(HALT_POLL_NS);
-        host_sleep_until(deadline < poll ? deadline : poll);
-        v->armed_deadline = 0;      /* the sleep re-armed the host timer */
-    }
-}
-
-void vcpu_run(struct vcpu *v)
+enum vcpu_stop vcpu_run(struct vcpu *v)
 {
     struct machine *m = v->machine;
     struct vexit *x = &v->exit;
+    struct pcpu *cpu = this_pcpu();
     uint64_t t_exit = 0;
     unsigned reason = EXIT_STATS_SLOTS - 1;
-    while (v->end == VCPU_RUNNING && !m->ending && !v->reset_by_init) {
-        struct pcpu *cpu = this_pcpu();
+    v->armed_deadline = 0;          /* arm the host timer for this slice at the first entry */
+    v->intr_maybe_pending = true;
+    while (v->end == VCPU_RUNNING && !m->ending && !v->reset_by_init && v->wait == VCPU_WAIT_NONE) {
         if (v->xcr0 != cpu->current_xcr0 && vmx_host.xcr0_supported) {
             xsetbv(0, v->xcr0);
             cpu->current_xcr0 = v->xcr0;
@@ -156,10 +134,19 @@ void vcpu_run(struct vcpu *v)
         vcpu_dispatch(v, x);
         if (v->end == VCPU_RUNNING)
             vmx_vcpu_exit_done(&v->vmx);
+        /* The slice is over, or a wake-up elsewhere outranks this vCPU. */
+        if (t_exit >= v->slice_end || cpu->resched)
+            break;
     }
     if (t_exit)
         exit_stats_add(&v->stats, reason, rdtsc() - t_exit);
-    host_timer_arm(0);
-    if (v->end != VCPU_RUNNING)
+    if (v->end != VCPU_RUNNING) {
         m->ops->ended(v);
+        return VCPU_STOP_END;
+    }
+    if (m->ending)
+        return VCPU_STOP_END;
+    if (v->reset_by_init)
+        return VCPU_STOP_INIT;
+    return v->wait != VCPU_WAIT_NONE ? VCPU_STOP_WAIT : VCPU_STOP_SLICE;
 }

@@ -11,7 +11,9 @@
 #include "arch/x86/guest_regs.h"
 #include "arch/x86/vcpu_state.h"
 #include "arch/x86/vexit.h"
+#include "host/sched.h"
 #include "vcpu/exit_stats.h"
+#include "vcpu/fpu.h"
 #include "vcpu/machine.h"
 #include "vmx/vmx_vcpu.h"
 
@@ -31,6 +33,24 @@ enum vcpu_end {
 };
 
 #define VCPU_END_REASON_MAX 128
+#define VCPU_MSR_SLOTS      8       /* = MSR_GUEST_HW_MAX (vcpu/msr.h) */
+
+/* Why a vCPU is out of the guest and waits for a wake-up (vcpu/schedule.c). */
+enum vcpu_wait {
+    VCPU_WAIT_NONE,             /* runnable */
+    VCPU_WAIT_HLT,              /* HLT with interrupts on: until an interrupt (or INIT, for an AP) */
+    VCPU_WAIT_PARKED,           /* HLT with interrupts off: until INIT (an AP) or the VM's end */
+    VCPU_WAIT_SIPI,             /* an AP before its first SIPI, or after INIT */
+};
+
+/* Guest state that lives in the CPU, outside the VMCS, while the vCPU runs;
+ * here while it does not. */
+struct vcpu_cpu_state {
+    struct fpu_area fpu;
+    uint64_t msr[VCPU_MSR_SLOTS];
+    uint64_t cr2;
+    uint64_t dr[4], dr6;
+};
 
 struct vcpu {
     struct guest_regs regs;     /* saved and loaded around each entry */
@@ -40,7 +60,17 @@ struct vcpu {
     struct io_bus *io_bus;      /* its VM's ports */
     struct mmio_bus *mmio_bus;  /* its VM's MMIO ranges */
     unsigned id;
-    struct pcpu *pcpu;          /* the physical CPU it runs on */
+    struct pcpu *pcpu;          /* the physical CPU it is loaded on; NULL while on none */
+
+    /* Scheduling (vcpu/schedule.c) */
+    struct sched_entity sched;
+    struct vcpu_start start;    /* how it starts when first loaded (vCPU 0) */
+    bool created;               /* has its VMCS */
+    enum vcpu_wait wait;
+    uint64_t slice_end;         /* host TSC: back to the scheduler at the first exit after it */
+    uint64_t wake_tsc;          /* while waiting: when to look at the board again */
+    bool detached;              /* out of the scheduler for good (its VM ends) */
+    struct vcpu_cpu_state cpu_state;
 
     /* Run-loop bookkeeping (vcpu/run.c) */
     uint64_t armed_deadline;    /* host timer deadline armed for this vCPU */
@@ -79,9 +109,16 @@ void vcpu_end(struct vcpu *v, enum vcpu_end how, const char *fmt, ...)
  * it). 0, or -1 when there is no memory for it. */
 int vcpu_create(struct vcpu *v, uint64_t eptp, uint64_t tsc_offset, const struct vcpu_start *start);
 void vcpu_destroy(struct vcpu *v);
-/* Run until the vCPU ends, the machine ends, or an AP is reset by INIT;
- * then, if it ended, tell the board (ops->ended). */
-void vcpu_run(struct vcpu *v);
+/* Why vcpu_run returned. */
+enum vcpu_stop {
+    VCPU_STOP_SLICE,            /* its slice ended, or its CPU must pick again */
+    VCPU_STOP_WAIT,             /* it waits (v->wait says for what) */
+    VCPU_STOP_INIT,             /* an AP got INIT: back to wait-for-SIPI */
+    VCPU_STOP_END,              /* it ended, or its VM ends */
+};
+/* Run on this CPU (its VMCS current) until v->slice_end, a wait, INIT or
+ * the end; if it ended, tell the board (ops->ended). */
+enum vcpu_stop vcpu_run(struct vcpu *v);
 
 /* Architectural state, through the vendor layer. */
 static inline uint64_t vcpu_get(struct vcpu *v, enum vcpu_state_reg r) { return vmx_state_get(&v->vmx, r); }

@@ -4,15 +4,14 @@
 #include <string.h>
 #include "host/console.h"
 #include "host/palloc.h"
-#include "host/smp.h"
+#include "host/tsc.h"
 #include "ept/guest_ram.h"
 #include "lib/print.h"
 #include "dev/bochs_shutdown.h"
 #include "dev/debug_exit.h"
 #include "pvio/blk/vbd.h"
 #include "pvio/xen/xen.h"
-#include "vcpu/fpu.h"
-#include "vcpu/msr.h"
+#include "vcpu/schedule.h"
 #include "boot/linux_loader.h"
 #include "boot/multiboot_loader.h"
 #include "vm/vm.h"
@@ -26,17 +25,51 @@
  * tagged for one VM is used by another (vmx_vcpu_create flushes anyway). */
 static uint16_t next_vpid = 1;
 
+/* A whole line at once, prefixed: lines of VMs on other CPUs never mix. */
+static void flush_line(struct vm *vm)
+{
+    if (!vm->line_len)
+        return;
+    char out[VM_LINE_MAX + sizeof(vm->cfg.name) + 4];
+    size_t n = (size_t)snprintf(out, sizeof(out), "[%s] ", vm->cfg.name);
+    memcpy(out + n, vm->line, vm->line_len);
+    n += vm->line_len;
+    if (out[n - 1] != '\n')
+        out[n++] = '\n';           /* a partial line: the rest follows on a line of its own */
+    console_write(out, n);
+    vm->line_len = 0;
+    vm->at_line_start = true;
+}
+
 void vm_console_putc(struct vm *vm, char c)
 {
-    if (vm->prefix_output && vm->at_line_start) {
-        console_putc('[');
-        console_write(vm->cfg.name, strlen(vm->cfg.name));
-        console_write("] ", 2);
+    if (!vm->prefix_output) {
+        char crlf[2] = { '\r', c };
+        if (c == '\n')
+            console_write(crlf, 2);
+        else
+            console_putc(c);
+        vm->at_line_start = (c == '\n');
+        return;
     }
-    if (c == '\n')
-        console_putc('\r');
-    console_putc(c);
-    vm->at_line_start = (c == '\n');
+    if (c == '\r')
+        return;                     /* console_write ends each line with CR LF */
+    if (!vm->line_len)
+        vm->line_started = rdtsc();
+    vm->line[vm->line_len++] = c;
+    if (c == '\n' || vm->line_len == VM_LINE_MAX)
+        flush_line(vm);
+    else
+        vm->at_line_start = false;
+}
+
+/* A partial line (a prompt) is shown once it has waited this long. */
+#define PARTIAL_LINE_NS 20000000ull
+
+void vm_console_idle(struct vm *vm, uint64_t now)
+{
+    if (vm->line_len && now - vm->line_started >= ns_to_tsc(PARTIAL_LINE_NS))
+        flush_line(vm);
 }
 
 /* The guest UART's ends: Keel's console, prefixed per line when shared. */
@@ -54,6 +87,7 @@ static void board_deliver_vector(void *ctx, unsigned vcpu, uint8_t vector)
 static void xen_console_line(void *ctx, const char *line)
 {
     struct vm *vm = ctx;
+    flush_line(vm);
     if (!vm->at_line_start) {
         console_write("\n", 1);
         vm->at_line_start = true;
@@ -223,28 +257,22 @@ static int allocate_memory(struct vm *vm)
     vm->ept = (struct ept){ .alloc_page = alloc_table_page, .free_page = free_table_page };
     if (ept_init(&vm->ept) || guest_ram_map(&vm->mem, &vm->ept, vmx_host.ctl.ept_2m_pages))
         return fail(vm, "memory", "%s", "no memory left for EPT tables");
+    vm->machine.eptp = ept_pointer(&vm->ept);
     return 0;
 }
 
-/* Application processors give their vCPUs back when the VM ends. */
-static void wait_for_aps(struct vm *vm)
-{
-    for (unsigned i = 1; i < vm->machine.nr_vcpus; i++)
-        while (vm->vcpus[i].pcpu && vm->vcpus[i].pcpu->assigned == &vm->vcpus[i]) {
-            smp_kick(vm->vcpus[i].pcpu);
-            cpu_relax();
-        }
-}
-
+/* Everything but the VM's state itself; every vCPU has left the scheduler. */
 static void destroy(struct vm *vm)
 {
     vm->machine.ending = true;
-    wait_for_aps(vm);
-    vcpu_destroy(&vm->vcpus[0]);
+    for (unsigned i = 0; i < vm->machine.nr_vcpus; i++)
+        vcpu_destroy(&vm->vcpus[i]);
     destroy_xen(vm);
     ept_destroy(&vm->ept);
     guest_ram_free(&vm->mem);
 }
+
+static void vm_vcpu_gone(struct vcpu *v);
 
 /* The board, as the run loop of each vCPU reaches it. */
 static const struct vcpu_ops vm_vcpu_ops = {
@@ -253,7 +281,9 @@ static const struct vcpu_ops vm_vcpu_ops = {
     .ack_intr = platform_ack_interrupt,
     .take_nmi = platform_take_nmi,
     .init_pending = platform_init_pending,
+    .take_startup = platform_take_startup,
     .ended = vm_vcpu_ended,
+    .gone = vm_vcpu_gone,
 };
 
 /* The MSRs the board owns, as machine extensions: platform_msr_* answer 1
@@ -352,25 +382,33 @@ static int build(struct vm *vm, const struct boot_info *bi)
         return fail(vm, "disk", "%s", "PV disks need xen_platform_pci = 1");
     if ((c->memory_mib << 20) > PLATFORM_RAM_LIMIT)
         return fail(vm, "memory", "%s", "at most 3584 MiB: RAM ends below the PCI window at 0xe0000000");
-    if (c->vcpus > VM_VCPUS_MAX || c->vcpus > nr_pcpus) {
+    if (c->vcpus > VM_VCPUS_MAX) {
         char what[96];
-        snprintf(what, sizeof(what), "%u vCPUs requested; this machine runs at most %u",
-                 c->vcpus, nr_pcpus < VM_VCPUS_MAX ? nr_pcpus : VM_VCPUS_MAX);
+        snprintf(what, sizeof(what), "%u vCPUs requested; a VM has at most %u", c->vcpus, VM_VCPUS_MAX);
         return fail(vm, "vcpus", "%s", what);
     }
+    if (!(c->cpu_affinity & vsched_cpu_mask())) {
+        char what[96];
+        unsigned n = 0;
+        for (uint64_t mask = vsched_cpu_mask(); mask; mask &= mask - 1)
+            n++;
+        snprintf(what, sizeof(what), "none of its CPUs exists (this machine has %u: 0-%u)", n, n - 1);
+        return fail(vm, "cpus", "%s", what);
+    }
 
-    /* vCPU n runs on physical CPU n: no scheduler, no migration. */
+    /* The scheduler places each vCPU on a CPU its affinity allows. */
     machine_init(&vm->machine, &vm->mem, &vm_vcpu_ops, c->vcpus);
     vm->machine.bus_hz = PLATFORM_BUS_HZ;
     vm->ended_by = NULL;            /* a restarted VM's end is its own */
     vm->tsc_offset = (uint64_t)0 - rdtsc();     /* the guest's TSC starts at 0 */
+    vm->machine.tsc_offset = vm->tsc_offset;
     for (unsigned i = 0; i < vm->machine.nr_vcpus; i++) {
         struct vcpu *v = &vm->vcpus[i];
         memset(v, 0, sizeof(*v));
         v->vm = vm;
         v->machine = &vm->machine;
         v->id = i;
-        v->pcpu = &pcpus[i];
+        v->wait = i == 0 ? VCPU_WAIT_NONE : VCPU_WAIT_SIPI;    /* APs wait for INIT and SIPI */
         v->io_bus = &vm->io_bus;
         v->mmio_bus = &vm->mmio_bus;
         /* VPIDs are not reused until they wrap; vmx_vcpu_create flushes anyway. */
@@ -379,6 +417,9 @@ static int build(struct vm *vm, const struct boot_info *bi)
     }
     vm->shutdown = (struct bochs_shutdown){ 0 };
     vm->at_line_start = true;
+    vm->line_len = 0;
+    vm->vcpus_gone = 0;
+    vm->finished = false;
     io_bus_init(&vm->io_bus);
     mmio_bus_init(&vm->mmio_bus);
 
@@ -399,56 +440,10 @@ static int build(struct vm *vm, const struct boot_info *bi)
         return fail(vm, "platform", "%s", "the I/O bus refused a device's ports (a Keel bug)");
     if (c->xen_platform_pci && create_xen(vm, bi))
         return -1;
-    struct vcpu_start start;
-    if ((c->type == VM_TYPE_LINUX ? load_linux : load_multiboot)(vm, bi, &start))
+    /* vCPU 0's VMCS is made from this when it first runs. */
+    if ((c->type == VM_TYPE_LINUX ? load_linux : load_multiboot)(vm, bi, &vm->vcpus[0].start))
         return -1;
-    if (vcpu_create(&vm->vcpus[0], ept_pointer(&vm->ept), vm->tsc_offset, &start))
-        return fail(vm, "memory", "%s", "no memory left for the VMCS");
-    msr_reset_passthrough();
-    fpu_reset();
-    /* The other vCPUs wait on their CPUs for the guest's INIT and SIPI. */
-    for (unsigned i = 1; i < vm->machine.nr_vcpus; i++) {
-        vm->vcpus[i].pcpu->assigned = &vm->vcpus[i];
-        smp_kick(vm->vcpus[i].pcpu);
-    }
     return 0;
-}
-
-/* The SIPI start state (SDM Vol. 3A 9.4.4.2): real mode at vector << 12. */
-void vm_run_ap_vcpu(struct vcpu *v)
-{
-    struct vm *vm = v->vm;
-    for (;;) {
-        int vector = -1;
-        while (!vm->machine.ending) {
-            spin_lock(&vm->machine.lock);
-            vector = platform_take_startup(v);
-            spin_unlock(&vm->machine.lock);
-            if (vector >= 0)
-                break;
-            __asm__ volatile("sti; hlt; cli" ::: "memory");    /* woken by a kick */
-        }
-        if (vm->machine.ending)
-            return;
-        struct vcpu_start start = { .mode = START_REAL_MODE, .rip = 0, .cs = (uint16_t)(vector << 8) };
-        if (vcpu_create(v, ept_pointer(&vm->ept), vm->tsc_offset, &start)) {
-            vcpu_end(v, END_ERROR, "no memory left for the VMCS of vCPU %u", v->id);
-            vm_vcpu_ended(v);
-            return;
-        }
-        msr_reset_passthrough();
-        fpu_reset();
-        vcpu_run(v);
-        vcpu_destroy(v);
-        if (!v->reset_by_init || vm->machine.ending)
-            return;
-        /* INIT while running (CPU offlined and brought back): the state INIT
-         * gives (SDM Vol. 3A Table 10-1: GPRs 0), then wait for the SIPI. */
-        v->reset_by_init = false;
-        v->saw_init = false;
-        for (unsigned i = 0; i < GPR_COUNT; i++)
-            v->regs.gpr[i] = 0;
-    }
 }
 
 /* One vCPU's end is the VM's: stop the others. */
@@ -519,8 +514,46 @@ static void config_path_of(const struct boot_info *bi, const struct boot_module 
     out[n] = '\0';
 }
 
-void vm_run_from_config(const struct boot_info *bi, const struct boot_module *cfg_mod,
-                        bool shared_console)
+/* Every VM that has not ended for good; changed only by CPU 0. */
+static struct vm *vm_list;
+static unsigned vms_alive;
+
+/* A vCPU left the scheduler (its CPU holds it no more); the last one hands
+ * the VM to CPU 0's control work (vm_control). */
+static void vm_vcpu_gone(struct vcpu *v)
+{
+    struct vm *vm = v->vm;
+    if (__atomic_add_fetch(&vm->vcpus_gone, 1, __ATOMIC_ACQ_REL) == vm->machine.nr_vcpus) {
+        __atomic_store_n(&vm->finished, true, __ATOMIC_RELEASE);
+        vsched_request_control();
+    }
+}
+
+/* Build it and hand its vCPUs to the scheduler; false (the end line printed,
+ * its resources freed) when it cannot start. */
+static bool start(struct vm *vm)
+{
+    if (build(vm, vm->boot)) {
+        printk("keel: vm %s ended: error: %s\n", vm->cfg.name, vm->build_error);
+        destroy(vm);
+        return false;
+    }
+    printk("keel: vm %s started: %lu MiB, %u vCPU%s, kernel %s, tsc %lu\n", vm->cfg.name,
+           vm->cfg.memory_mib, vm->machine.nr_vcpus, vm->machine.nr_vcpus == 1 ? "" : "s", vm->cfg.kernel,
+           (vm->started_at = rdtsc()));
+    for (unsigned i = 0; i < vm->machine.nr_vcpus; i++)
+        if (vsched_attach(&vm->vcpus[i], vm->cfg.cpu_weight, vm->cfg.cpu_affinity)) {
+            /* build() checked weight and affinity: a Keel bug if this happens. */
+            vcpu_end(&vm->vcpus[i], END_ERROR, "the scheduler refused vCPU %u", i);
+            vm_vcpu_ended(&vm->vcpus[i]);
+            for (unsigned j = i; j < vm->machine.nr_vcpus; j++)
+                vm_vcpu_gone(&vm->vcpus[j]);
+            break;
+        }
+    return true;
+}
+
+void vm_start(const struct boot_info *bi, const struct boot_module *cfg_mod, bool shared_console)
 {
     char path[CONFIG_PATH_MAX];
     config_path_of(bi, cfg_mod, path, sizeof(path));
@@ -531,6 +564,7 @@ void vm_run_from_config(const struct boot_info *bi, const struct boot_module *cf
     }
     memcpy(vm->cfg_path, path, sizeof(path));
     vm->prefix_output = shared_console;
+    vm->boot = bi;
 
     struct config_error err;
     if (config_parse((const char *)(uintptr_t)cfg_mod->start, cfg_mod->end - cfg_mod->start,
@@ -544,39 +578,60 @@ void vm_run_from_config(const struct boot_info *bi, const struct boot_module *cf
         vm_free(vm);
         return;
     }
-
-    for (;;) {
-        if (build(vm, bi)) {
-            printk("keel: vm %s ended: error: %s\n", vm->cfg.name, vm->build_error);
-            destroy(vm);
-            vm_free(vm);
-            return;
-        }
-        printk("keel: vm %s started: %lu MiB, %u vCPU%s, kernel %s, tsc %lu\n", vm->cfg.name,
-               vm->cfg.memory_mib, vm->machine.nr_vcpus, vm->machine.nr_vcpus == 1 ? "" : "s", vm->cfg.kernel,
-               (vm->started_at = rdtsc()));
-        vcpu_run(&vm->vcpus[0]);
-        vm->machine.ending = true;
-        wait_for_aps(vm);
-        uint64_t ended_at = rdtsc();
-        enum vm_action action = report_end(vm);
-        printk("keel: vm %s ran from tsc %lu to %lu\n", vm->cfg.name, vm->started_at, ended_at);
-        for (unsigned i = 0; i < vm->machine.nr_vcpus; i++)
-            exit_stats_print(&vm->vcpus[i].stats, vm->cfg.name, i);
-        if (vm->xen)
-            xen_print_stats(vm->xen);
-        if (action == VM_ACTION_PRESERVE) {
-            /* Keep its memory for inspection; only its CPU state is released. */
-            vcpu_destroy(&vm->vcpus[0]);
-            destroy_xen(vm);
-            printk("keel: vm %s preserved (%lu MiB kept)\n", vm->cfg.name, vm->cfg.memory_mib);
-            return;         /* its state stays allocated with its memory */
-        }
-        destroy(vm);
-        if (action != VM_ACTION_RESTART) {
-            vm_free(vm);
-            return;
-        }
-        printk("keel: vm %s restarting (%s)\n", vm->cfg.name, action_name(action));
+    if (!start(vm)) {
+        vm_free(vm);
+        return;
     }
+    vm->next = vm_list;
+    vm_list = vm;
+    vms_alive++;
+}
+
+/* Its end line, figures, and what its config says follows: true when it
+ * started again (it stays a live VM), false when it is gone or preserved. */
+static bool finish(struct vm *vm)
+{
+    uint64_t ended_at = rdtsc();
+    flush_line(vm);
+    enum vm_action action = report_end(vm);
+    printk("keel: vm %s ran from tsc %lu to %lu\n", vm->cfg.name, vm->started_at, ended_at);
+    for (unsigned i = 0; i < vm->machine.nr_vcpus; i++)
+        exit_stats_print(&vm->vcpus[i].stats, vm->cfg.name, i);
+    if (vm->xen)
+        xen_print_stats(vm->xen);
+    if (action == VM_ACTION_PRESERVE) {
+        /* Keep its memory for inspection; only its CPU state is released. */
+        for (unsigned i = 0; i < vm->machine.nr_vcpus; i++)
+            vcpu_destroy(&vm->vcpus[i]);
+        destroy_xen(vm);
+        printk("keel: vm %s preserved (%lu MiB kept)\n", vm->cfg.name, vm->cfg.memory_mib);
+        return false;   /* its state stays allocated with its memory */
+    }
+    destroy(vm);
+    if (action == VM_ACTION_RESTART) {
+        printk("keel: vm %s restarting (%s)\n", vm->cfg.name, action_name(action));
+        if (start(vm))
+            return true;
+    }
+    vm_free(vm);
+    return false;
+}
+
+unsigned vm_control(void)
+{
+    for (struct vm **p = &vm_list; *p;) {
+        struct vm *vm = *p;
+        if (!__atomic_load_n(&vm->finished, __ATOMIC_ACQUIRE)) {
+            p = &vm->next;
+            continue;
+        }
+        struct vm *next = vm->next;
+        if (finish(vm)) {
+            p = &vm->next;      /* restarted: still in the list */
+        } else {
+            *p = next;          /* freed or preserved */
+            vms_alive--;
+        }
+    }
+    return vms_alive;
 }

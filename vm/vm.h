@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* A virtual machine: its configuration, guest RAM, EPT, vCPU and devices, and
- * the life cycle from config module to its end line. Boot CPU. */
+ * the life cycle from config module to its end line. */
 #ifndef KEEL_VM_VM_H
 #define KEEL_VM_VM_H
 
@@ -18,6 +18,7 @@
 #include "vm/platform.h"
 
 #define VM_VCPUS_MAX 8
+#define VM_LINE_MAX  160            /* a guest's console line, buffered when VMs share the console */
 
 struct xen_domain;
 
@@ -37,15 +38,19 @@ struct vm {
     struct bochs_shutdown shutdown; /* port 0x8900 */
     struct io_bus io_bus;           /* who decodes which port */
     struct mmio_bus mmio_bus;       /* who decodes which guest-physical page outside RAM */
-    bool prefix_output;             /* several VMs share the console */
+    bool prefix_output;             /* several VMs share the console: whole lines, prefixed */
     bool at_line_start;
+    char line[VM_LINE_MAX];         /* the guest's line being written (prefix_output) */
+    unsigned line_len;
+    uint64_t line_started;          /* host TSC of its first byte */
+    const struct boot_info *boot;   /* its modules, for a restart */
+    unsigned vcpus_gone;            /* vCPUs out of the scheduler since it ended */
+    bool finished;                  /* all are: CPU 0 reports its end (vm_control) */
+    struct vm *next;                /* the list of live VMs */
     char mb_cmdline[CONFIG_PATH_MAX + 1 + CONFIG_CMDLINE_MAX];  /* a Multiboot kernel's, as loaded */
     char build_error[192];          /* why it could not be built: "file: key: what" */
 };
 
-/* Run an application processor's vCPU: wait for the guest's INIT/SIPI, then
- * run it until the VM ends (on the vCPU's own physical CPU). */
-void vm_run_ap_vcpu(struct vcpu *v);
 /* Called when a vCPU stops: the whole VM ends. */
 void vm_vcpu_ended(struct vcpu *v);
 
@@ -53,10 +58,18 @@ void vm_vcpu_ended(struct vcpu *v);
  * several VMs share the console. */
 void vm_console_putc(struct vm *vm, char c);
 
-/* Build and run the VM a config module describes until it ends for good
- * (following on_poweroff/on_reboot/on_crash). Never fails for the caller:
- * every problem ends that VM with one line saying why. */
-void vm_run_from_config(const struct boot_info *bi, const struct boot_module *cfg,
-                        bool shared_console);
+/* A partial console line waiting since before `now` (host TSC) is shown
+ * (the board's timers call this). */
+void vm_console_idle(struct vm *vm, uint64_t now);
+
+/* Build the VM a config module describes and hand its vCPUs to the
+ * scheduler; it runs beside the others. Never fails for the caller: a VM
+ * that cannot start ends with one line saying why. CPU 0, before the
+ * scheduler runs or from vm_control. */
+void vm_start(const struct boot_info *bi, const struct boot_module *cfg, bool shared_console);
+/* CPU 0's control work (vsched_hooks.control): each VM whose vCPUs have all
+ * stopped gets its end line and figures and is freed, preserved or started
+ * again (on_poweroff/on_reboot/on_crash). Answers how many VMs live on. */
+unsigned vm_control(void);
 
 #endif

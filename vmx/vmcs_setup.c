@@ -3,6 +3,7 @@
  * state of a Multiboot guest (SDM Vol. 3C ch. 25, 27.2-27.3). Root mode. */
 #include <stdbool.h>
 #include <string.h>
+#include "arch/x86/percpu.h"
 #include "host/palloc.h"
 #include "host/cpu_tables.h"
 #include "arch/x86/msr_index.h"
@@ -200,13 +201,44 @@ int vmx_vcpu_create(struct vmx_vcpu *hw, const struct guest_mem *mem, uint64_t e
     /* This VPID may have tagged translations of an earlier VM. */
     invvpid(vmx_host.ctl.invvpid_single ? INVVPID_SINGLE_CONTEXT : INVVPID_ALL_CONTEXT, hw->vpid);
     flush_ept(eptp);
+    hw->host_cpu = this_pcpu()->index;
+    hw->fresh_on = 1ull << hw->host_cpu;
     return 0;
 }
 
 void vmx_vcpu_flush_ept(struct vmx_vcpu *hw)
 {
-    (void)hw;                   /* its VMCS is the current one */
-    flush_ept(vmread(VMCS_EPT_POINTER));
+    flush_ept(vmread(VMCS_EPT_POINTER));    /* its VMCS is the current one */
+    hw->fresh_on = 1ull << this_pcpu()->index;  /* the other CPUs' caches are stale now */
+}
+
+/* VMCLEAR writes the VMCS back to memory and makes it inactive, so any CPU
+ * may load it next (SDM Vol. 3C 25.11.3); the next entry is a VMLAUNCH. */
+void vmx_vcpu_put(struct vmx_vcpu *hw)
+{
+    vmclear(hw->vmcs_phys);
+    hw->launched = false;
+}
+
+int vmx_vcpu_load(struct vmx_vcpu *hw)
+{
+    if (vmptrld(hw->vmcs_phys))
+        return -1;
+    unsigned cpu = this_pcpu()->index;
+    /* The host state names this CPU's GDT, IDT, TSS and per-CPU area. */
+    if (hw->host_cpu != cpu) {
+        write_host_state();
+        hw->host_cpu = cpu;
+    }
+    /* Translations this CPU cached for the vCPU's EPT tables or VPID may
+     * predate a change of its mappings, or belong to an earlier VM whose
+     * tables sat at the same address (SDM Vol. 3C 29.4.1). */
+    if (!(hw->fresh_on & (1ull << cpu))) {
+        flush_ept(vmread(VMCS_EPT_POINTER));
+        invvpid(vmx_host.ctl.invvpid_single ? INVVPID_SINGLE_CONTEXT : INVVPID_ALL_CONTEXT, hw->vpid);
+        hw->fresh_on |= 1ull << cpu;
+    }
+    return 0;
 }
 
 void vmx_vcpu_destroy(struct vmx_vcpu *hw)

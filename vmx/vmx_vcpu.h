@@ -23,6 +23,8 @@ struct vmx_vcpu {
     bool event_queued;          /* VM-entry interruption info holds an event */
     uint64_t cr8;               /* task priority as seen through MOV CR8 */
     const struct guest_mem *mem;    /* for the PDPTE loads of emulated CR writes */
+    unsigned host_cpu;          /* the CPU whose host state the VMCS holds */
+    uint64_t fresh_on;          /* CPUs holding no stale translation of its EPT tables or VPID */
 };
 
 /* Allocate and fill the VMCS (leaves it current) with the guest in its start
@@ -30,6 +32,13 @@ struct vmx_vcpu {
 int vmx_vcpu_create(struct vmx_vcpu *hw, const struct guest_mem *mem, uint64_t eptp,
                     uint64_t tsc_offset, const struct vcpu_start *start);
 void vmx_vcpu_destroy(struct vmx_vcpu *hw);
+/* Moving a vCPU between physical CPUs (and sharing one among vCPUs): put
+ * makes the VMCS inactive on this CPU; load makes it current on the calling
+ * CPU, rewriting the host state when the CPU changed and flushing the CPU's
+ * translations for the vCPU when they may be stale. load: 0, or -1 when
+ * VMPTRLD failed. */
+void vmx_vcpu_put(struct vmx_vcpu *hw);
+int vmx_vcpu_load(struct vmx_vcpu *hw);
 /* This CPU forgets what it cached from the vCPU's EPT tables (INVEPT): after
  * a mapping was removed or changed. */
 void vmx_vcpu_flush_ept(struct vmx_vcpu *hw);

@@ -17,8 +17,8 @@ struct pcpu {
     unsigned index;             /* 0 = the boot CPU */
     uint32_t apic_id;
     uint64_t current_xcr0;      /* what XCR0 holds on this CPU */
-    /* A vCPU handed to this CPU to run (application processors only). */
-    struct vcpu *volatile assigned;
+    struct vcpu *loaded;        /* the vCPU whose VMCS and CPU state this CPU holds */
+    volatile bool resched;      /* the scheduler wants this CPU to pick again */
     volatile bool online;
 };
 

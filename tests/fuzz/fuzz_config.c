@@ -14,6 +14,7 @@
  * also one DISKSPEC. Checked:
  *  - an accepted config holds values inside their documented ranges
  *    (docs/config.md): a valid name, memory 1..1048576 MiB, vcpus 1..64,
+ *    a CPU affinity mask that names at least one CPU, cpu_weight 1..65535,
  *    absolute paths, terminated strings, known enums, distinct vdevs
  *    xvda..xvdp; and it survives a round trip: written back out in canonical
  *    form and parsed again, it gives the same struct;
@@ -54,6 +55,9 @@ static void check_config(const struct vm_config *c)
                c->type);
     FUZZ_CHECK(c->memory_mib >= 1 && c->memory_mib <= 1048576, "memory %llu", (unsigned long long)c->memory_mib);
     FUZZ_CHECK(c->vcpus >= 1 && c->vcpus <= 64, "vcpus %u", c->vcpus);
+    FUZZ_CHECK(c->cpu_affinity != 0, "empty cpu affinity");
+    FUZZ_CHECK(c->cpu_weight >= CONFIG_CPU_WEIGHT_MIN && c->cpu_weight <= CONFIG_CPU_WEIGHT_MAX, "cpu_weight %u",
+               c->cpu_weight);
     FUZZ_CHECK(absolute(c->kernel, sizeof c->kernel), "kernel '%.*s'", (int)sizeof c->kernel, c->kernel);
     FUZZ_CHECK(terminated(c->ramdisk, sizeof c->ramdisk) && (!c->ramdisk[0] || c->ramdisk[0] == '/'), "ramdisk");
     FUZZ_CHECK(terminated(c->cmdline, sizeof c->cmdline), "cmdline unterminated");
@@ -115,6 +119,31 @@ static const char *const type_names[] = { [VM_TYPE_MULTIBOOT] = "multiboot", [VM
 static const char *const action_names[] = { [VM_ACTION_DESTROY] = "destroy", [VM_ACTION_RESTART] = "restart",
                                             [VM_ACTION_PRESERVE] = "preserve" };
 
+/* A CPU mask as a `cpus` string: "all", or its runs of set bits "N" / "N-M". */
+static void put_cpus(struct writer *w, uint64_t mask)
+{
+    if (mask == UINT64_MAX) {
+        put(w, "\"all\"");
+        return;
+    }
+    const char *sep = "";
+    put(w, "\"");
+    for (unsigned n = 0; n < CONFIG_CPUS_MAX; n++) {
+        if (!(mask >> n & 1))
+            continue;
+        unsigned m = n;
+        while (m + 1 < CONFIG_CPUS_MAX && (mask >> (m + 1) & 1))
+            m++;
+        if (m == n)
+            put(w, "%s%u", sep, n);
+        else
+            put(w, "%s%u-%u", sep, n, m);
+        sep = ",";
+        n = m;
+    }
+    put(w, "\"");
+}
+
 static bool write_config(const struct vm_config *c, struct writer *w)
 {
     put(w, "# canonical\nname = ");
@@ -122,6 +151,9 @@ static bool write_config(const struct vm_config *c, struct writer *w)
     put(w, "\ntype = \"%s\"\nmemory = %llu\nvcpus = %u\nkernel = ", type_names[c->type],
         (unsigned long long)c->memory_mib, c->vcpus);
     put_string(w, "", c->kernel);
+    put(w, "\ncpus = ");
+    put_cpus(w, c->cpu_affinity);
+    put(w, "\ncpu_weight = %u", c->cpu_weight);
     if (c->ramdisk[0]) {
         put(w, "\nramdisk = ");
         put_string(w, "", c->ramdisk);

@@ -8,6 +8,7 @@
 #include "host/apic.h"
 #include "host/smp.h"
 #include "host/tsc.h"
+#include "vcpu/schedule.h"
 #include "vmx/vmx_cpu.h"
 #include "vmx/vmx_enter.h"
 #include "tests/unit/fake_vmx.h"
@@ -37,6 +38,7 @@ void fake_vmx_reset(void)
     memset(&vmx_host, 0, sizeof(vmx_host));
     fake_tsc_hz = 2000000000ull;
     fake_smp_kicks = 0;
+    fake_vsched_wakes = 0;
     fake_timer_armed = 0;
     fake_sleep_hook = NULL;
     fake_sleep_ctx = NULL;
@@ -252,4 +254,14 @@ void smp_kick(const struct pcpu *cpu)
 {
     (void)cpu;
     fake_smp_kicks++;
+}
+
+/* The scheduler (vcpu/schedule.c) is not built here: a kick to a waiting
+ * vCPU is counted. */
+unsigned fake_vsched_wakes;
+
+void vsched_wake(struct vcpu *v)
+{
+    (void)v;
+    fake_vsched_wakes++;
 }

@@ -48,10 +48,12 @@ static int b_pending_intr(struct vcpu *v) { return board_of(v)->pending; }
 static int b_ack_intr(struct vcpu *v, int pending) { (void)v; return pending; }
 static bool b_take_nmi(struct vcpu *v) { (void)v; return false; }
 static bool b_init_pending(struct vcpu *v) { return board_of(v)->init; }
+static int b_take_startup(struct vcpu *v) { (void)v; return -1; }
 static void b_ended(struct vcpu *v) { board_of(v)->ended++; }
+static void b_gone(struct vcpu *v) { (void)v; }
 
 static const struct vcpu_ops board_ops = {
-    b_update_timers, b_pending_intr, b_ack_intr, b_take_nmi, b_init_pending, b_ended,
+    b_update_timers, b_pending_intr, b_ack_intr, b_take_nmi, b_init_pending, b_take_startup, b_ended, b_gone,
 };
 
 /* A port device: reads answer `rd` (garbage above the access size included),
@@ -663,78 +665,37 @@ static void test_hlt_interrupts_off_last_vcpu_ends_halted(void **state)
     assert_int_equal(f->hw->skips, 0);
 }
 
-/* With another vCPU still running it parks instead, until the machine ends
- * (here: already ending, so the park returns at once). */
+/* With another vCPU still running it parks instead: it waits (the
+ * scheduler runs others) until an INIT or the VM's end. */
 static void test_hlt_interrupts_off_parks_while_others_run(void **state)
 {
     struct fixture *f = *state;
     f->m.nr_vcpus = 2;
-    f->m.ending = true;
     struct vexit x = hlt_exit(false);
     dispatch(f, &x);
     assert_running(f);
+    assert_int_equal(f->v.wait, VCPU_WAIT_PARKED);
     assert_int_equal(f->m.halted_forever, 1);
+    assert_int_equal(f->hw->skips, 0);
     /* The second one to halt so is the last: the VM ends halted. */
-    f->m.ending = false;
+    f->v.wait = VCPU_WAIT_NONE;
     dispatch(f, &x);
     assert_int_equal(f->v.end, END_HALTED);
     assert_int_equal(f->m.halted_forever, 2);
 }
 
-/* A parked AP leaves the park at an INIT and is no longer counted. */
-static void test_hlt_parked_ap_leaves_at_init(void **state)
+/* sti; hlt: skipped, and the vCPU waits for an interrupt: the scheduler
+ * blocks it (vcpu/schedule.c); dispatch itself never sleeps. */
+static void test_hlt_interrupts_on_waits_for_an_interrupt(void **state)
 {
     struct fixture *f = *state;
-    f->m.nr_vcpus = 2;
-    f->v.id = 1;
-    f->board.init = true;
-    struct vexit x = hlt_exit(false);
-    dispatch(f, &x);
-    assert_running(f);
-    assert_true(f->v.reset_by_init);
-    assert_int_equal(f->m.halted_forever, 0);
-}
-
-static void raise_interrupt(void *ctx, uint64_t until)
-{
-    (void)until;
-    ((struct board *)ctx)->pending = 0x30;
-}
-
-/* sti; hlt: skipped, then the vCPU sleeps until the board has an interrupt. */
-static void test_hlt_interrupts_on_sleeps_until_an_interrupt(void **state)
-{
-    struct fixture *f = *state;
-    fake_sleep_hook = raise_interrupt;
-    fake_sleep_ctx = &f->board;
     struct vexit x = hlt_exit(true);
     dispatch(f, &x);
     assert_skipped(f, 1);
-    assert_int_equal(fake_sleeps, 1);
-    assert_true(f->v.intr_maybe_pending);
-    assert_true(f->board.timer_updates >= 2);
+    assert_int_equal(f->v.wait, VCPU_WAIT_HLT);
+    assert_int_equal(fake_sleeps, 0);
     assert_running(f);
     assert_int_equal(f->m.halted_forever, 0);
-}
-
-static void end_machine(void *ctx, uint64_t until)
-{
-    (void)until;
-    ((struct machine *)ctx)->ending = true;
-}
-
-/* ... or until the machine ends (another vCPU ended it). */
-static void test_hlt_interrupts_on_returns_when_the_machine_ends(void **state)
-{
-    struct fixture *f = *state;
-    fake_sleep_hook = end_machine;
-    fake_sleep_ctx = &f->m;
-    struct vexit x = hlt_exit(true);
-    dispatch(f, &x);
-    assert_skipped(f, 1);
-    assert_int_equal(fake_sleeps, 1);
-    assert_false(f->v.intr_maybe_pending);
-    assert_running(f);
 }
 
 /* --- VMCALL -------------------------------------------------------------------------- */
@@ -1014,9 +975,7 @@ int main(void)
         T(test_extension_msrs_reach_the_extension),
         T(test_hlt_interrupts_off_last_vcpu_ends_halted),
         T(test_hlt_interrupts_off_parks_while_others_run),
-        T(test_hlt_parked_ap_leaves_at_init),
-        T(test_hlt_interrupts_on_sleeps_until_an_interrupt),
-        T(test_hlt_interrupts_on_returns_when_the_machine_ends),
+        T(test_hlt_interrupts_on_waits_for_an_interrupt),
         T(test_vmcall_without_a_hook_is_enosys),
         T(test_vmcall_calls_the_hook),
         T(test_xsetbv_faults),
