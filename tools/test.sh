@@ -121,6 +121,22 @@ tools/mkiso.sh -o "$guests/tests.iso" -k "$build/keel.elf" -d "$build/guests" "$
   >/dev/null 2>"$guests/mkiso.log" || result 1 "build test ISO" "see $guests/mkiso.log"
 start_bochs "$guests" "$guests/tests.iso" 1
 
+# The scheduler groups: VMs at once on one CPU (tests/sched/scenarios.txt: a
+# spinner with interrupts off, a ticker, a flood, isolation scanners) and a
+# weighted pair of CPU hogs (tests/sched/weights.txt), each a run of its own.
+start_table_group() {  # DIR TABLE CPUS: an ISO of the guests TABLE names, booted
+  local dir=$1 table=$2 cpus=$3 cfgs=() name
+  mkdir -p "$dir"
+  while IFS='|' read -r name _; do
+    [[ -z "$name" || "$name" == \#* ]] || cfgs+=("$build/guests/$name.cfg")
+  done < "$table"
+  tools/mkiso.sh -o "$dir/group.iso" -k "$build/keel.elf" -d "$build/guests" "${cfgs[@]}" \
+    >/dev/null 2>"$dir/mkiso.log" || result 1 "build $dir/group.iso" "see $dir/mkiso.log"
+  start_bochs "$dir" "$dir/group.iso" "$cpus"
+}
+start_table_group "$out/sched" tests/sched/scenarios.txt 1
+start_table_group "$out/weights" tests/sched/weights.txt 1
+
 # Unmodified Linux: each group is one Bochs run of DIR/*.cfg with the files
 # its configs name. Keel runs guests on the TSC rate it measures, so a low ips
 # only makes emulated waits (BIOS, UART line rate) cost fewer instructions.
@@ -194,6 +210,15 @@ echo "== guest tests under Keel in Bochs"
 bochs_outcome "$guests" "keel powers the machine off after the last VM"
 check_scenarios "$guests" tests/guests/scenarios.txt
 check_scenarios "$guests" tests/configs/scenarios.txt
+
+echo "== several VMs at once on one CPU (tests/sched)"
+. tests/sched/check.sh
+bochs_outcome "$out/sched" "sched: keel powers off after the last VM"
+check_scenarios "$out/sched" tests/sched/scenarios.txt
+check_sched_group "$out/sched"
+bochs_outcome "$out/weights" "sched (weights): keel powers off after the last VM"
+check_scenarios "$out/weights" tests/sched/weights.txt
+check_weights_group "$out/weights"
 
 echo "== the README's demo (tools/run.sh on a terminal)"
 [ "$(cat "$out/demo/rc" 2>/dev/null)" = 0 ]

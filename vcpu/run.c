@@ -118,6 +118,8 @@ enum vcpu_stop vcpu_run(struct vcpu *v)
     unsigned reason = EXIT_STATS_SLOTS - 1;
     v->armed_deadline = 0;          /* arm the host timer for this slice at the first entry */
     v->intr_maybe_pending = true;
+    uint64_t now = rdtsc();
+    vmx_slice_start(&v->vmx, v->slice_end > now ? v->slice_end - now : 0);
     while (v->end == VCPU_RUNNING && !m->ending && !v->reset_by_init && v->wait == VCPU_WAIT_NONE) {
         if (v->xcr0 != cpu->current_xcr0 && vmx_host.xcr0_supported) {
             xsetbv(0, v->xcr0);

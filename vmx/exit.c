@@ -182,6 +182,13 @@ static void exit_external_interrupt(struct vmx_vcpu *hw, struct guest_regs *regs
         legacy_pic_eoi();
 }
 
+/* The slice armed by vmx_slice_start has run out: the run loop sees it. */
+static void exit_preemption_timer(struct vmx_vcpu *hw, struct guest_regs *regs, struct vexit *x)
+{
+    (void)hw, (void)regs;
+    x->kind = VEXIT_NONE;
+}
+
 static void exit_ept_misconfig(struct vmx_vcpu *hw, struct guest_regs *regs, struct vexit *x)
 {
     (void)hw, (void)regs;
@@ -216,6 +223,7 @@ static const exit_decoder decoders[EXIT_REASON_COUNT] = {
     [EXIT_INVVPID] = exit_undefined_opcode,
     [EXIT_WBINVD] = exit_cache_flush,
     [EXIT_XSETBV] = exit_xsetbv,
+    [EXIT_PREEMPTION_TIMER] = exit_preemption_timer,
 };
 
 void vmx_decode_exit(struct vmx_vcpu *hw, struct guest_regs *regs, unsigned reason, struct vexit *x)

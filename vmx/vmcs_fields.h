@@ -92,6 +92,7 @@
 #define VMCS_GUEST_TR_AR                0x4822
 #define VMCS_GUEST_INTERRUPTIBILITY     0x4824
 #define VMCS_GUEST_ACTIVITY_STATE       0x4826
+#define VMCS_PREEMPTION_TIMER_VALUE     0x482e
 #define VMCS_GUEST_SYSENTER_CS          0x482a
 /* B.3.4 32-bit host-state field */
 #define VMCS_HOST_SYSENTER_CS           0x4c00

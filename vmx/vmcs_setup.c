@@ -212,6 +212,16 @@ void vmx_vcpu_flush_ept(struct vmx_vcpu *hw)
     hw->fresh_on = 1ull << this_pcpu()->index;  /* the other CPUs' caches are stale now */
 }
 
+void vmx_slice_start(struct vmx_vcpu *hw, uint64_t ticks)
+{
+    (void)hw;                   /* its VMCS is the current one */
+    if (!vmx_host.ctl.preempt_timer)
+        return;
+    unsigned shift = vmx_host.ctl.preempt_shift;
+    uint64_t count = (ticks >> shift) + 1;      /* rounded up: never before the slice's end */
+    vmwrite(VMCS_PREEMPTION_TIMER_VALUE, count > 0xffffffffu ? 0xffffffffu : count);
+}
+
 /* VMCLEAR writes the VMCS back to memory and makes it inactive, so any CPU
  * may load it next (SDM Vol. 3C 25.11.3); the next entry is a VMLAUNCH. */
 void vmx_vcpu_put(struct vmx_vcpu *hw)

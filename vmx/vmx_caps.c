@@ -122,10 +122,18 @@ int vmx_select_controls(const struct vmx_cap_msrs *m, struct vmx_controls *c,
         return -1;
     }
 
+    /* The preemption timer ends a slice whatever the guest does with its
+     * interrupt flag; it needs its value saved at each exit to count a
+     * slice across them (SDM Vol. 3C 25.5.1, 28.3.2). */
     c->pin = vmx_adjust_controls(m->pin, PIN_EXTINT_EXITING | PIN_NMI_EXITING,
-                                 PIN_VIRTUAL_NMIS, &missing);
+                                 PIN_VIRTUAL_NMIS | PIN_PREEMPTION_TIMER, &missing);
     if (missing)
         return report_missing(missing, "IA32_VMX_PINBASED_CTLS", pin_names, why, why_len);
+    uint32_t exit_may = (uint32_t)(m->exit >> 32);
+    c->preempt_timer = (c->pin & PIN_PREEMPTION_TIMER) && (exit_may & EXIT_SAVE_PREEMPTION_TIMER);
+    if (!c->preempt_timer)
+        c->pin &= ~PIN_PREEMPTION_TIMER | (uint32_t)m->pin;
+    c->preempt_shift = (unsigned)(m->misc & 0x1f);
 
     /* RDTSC, CR3 accesses, INVLPG and MOV DR run without exits: EPT and TSC
      * offsetting make them safe, and every exit avoided is time saved. */
@@ -149,7 +157,8 @@ int vmx_select_controls(const struct vmx_cap_msrs *m, struct vmx_controls *c,
                                   EXIT_HOST_ADDR_SPACE_SIZE | EXIT_ACK_INTR_ON_EXIT |
                                   EXIT_SAVE_IA32_PAT | EXIT_LOAD_IA32_PAT |
                                   EXIT_SAVE_IA32_EFER | EXIT_LOAD_IA32_EFER,
-                                  EXIT_SAVE_DEBUG_CONTROLS, &missing);
+                                  EXIT_SAVE_DEBUG_CONTROLS |
+                                  (c->preempt_timer ? EXIT_SAVE_PREEMPTION_TIMER : 0), &missing);
     if (missing)
         return report_missing(missing, "IA32_VMX_EXIT_CTLS", exit_names, why, why_len);
 

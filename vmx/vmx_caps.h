@@ -19,6 +19,11 @@ struct vmx_controls {
     uint32_t pin, proc, proc2, exit, entry;
     int ept_2m_pages;                   /* EPT may map 2 MiB pages */
     int invept_single, invvpid_single;  /* else the all-context forms */
+    /* The VMX-preemption timer ends slices (it counts down once every
+     * 2^preempt_shift TSC ticks, SDM Vol. 3C 26.5.1); 0: the host LAPIC
+     * timer's interrupt does. */
+    int preempt_timer;
+    unsigned preempt_shift;
 };
 
 /* Adjust a wanted control value against a capability MSR (SDM Vol. 3D A.3):

@@ -67,6 +67,7 @@
 #define EXIT_LOAD_IA32_PAT          (1u << 19)
 #define EXIT_SAVE_IA32_EFER         (1u << 20)
 #define EXIT_LOAD_IA32_EFER         (1u << 21)
+#define EXIT_SAVE_PREEMPTION_TIMER  (1u << 22)
 
 /* VM-entry controls (25.8.1, Table 25-15) */
 #define ENTRY_LOAD_DEBUG_CONTROLS   (1u << 2)

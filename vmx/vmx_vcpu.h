@@ -43,6 +43,12 @@ int vmx_vcpu_load(struct vmx_vcpu *hw);
  * a mapping was removed or changed. */
 void vmx_vcpu_flush_ept(struct vmx_vcpu *hw);
 
+/* A slice of `ticks` TSC ticks starts: the guest leaves once it has run
+ * that long (the VMX-preemption timer, which counts only in the guest and
+ * ignores its interrupt flag), or, without one, at the host timer's
+ * interrupt the caller arms. */
+void vmx_slice_start(struct vmx_vcpu *hw, uint64_t ticks);
+
 /* Entering the guest: vmx_vcpu_enter in vmx/vmx_enter.h (inline, for the run
  * loop). */
 /* After the exit was answered: vmx_vcpu_exit_done in vmx/vmx_enter.h. */
