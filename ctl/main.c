@@ -18,7 +18,9 @@
 #include "host/tsc.h"
 #include "lib/print.h"
 #include "vcpu/cpuid.h"
+#include "ctl/monitor.h"
 #include "vcpu/schedule.h"
+#include "vm/console_switch.h"
 #include "vm/vm.h"
 #include "host/cpu_tables.h"
 #include "host/paging.h"
@@ -36,11 +38,51 @@ static bool is_vm_config(const struct boot_module *m)
     return v && n == 2 && memcmp(v, "vm", 2) == 0;
 }
 
+/* `module2 /boot/x.cfg type=vm start=no`: the monitor's `create` starts it. */
+static bool starts_at_boot(const struct boot_module *m)
+{
+    size_t n;
+    const char *v = cmdline_option(m->string, "start", &n);
+    return !(v && n == 2 && memcmp(v, "no", 2) == 0);
+}
+
+/* Keel's `stay=1`: the machine stays up, with the monitor, after the last VM. */
+static bool stay_up;
+/* Keel's `sequential=1`: the boot VMs start one after another, each once
+ * the one before has ended (batch runs; guests that time themselves
+ * against wall-clock timers). The next one to start: */
+static bool sequential;
+static unsigned next_boot_vm;
+static unsigned nr_boot_vms;
+
+static bool boot_vm(const struct boot_module *m)
+{
+    return is_vm_config(m) && starts_at_boot(m);
+}
+
+/* Start the boot VMs from next_boot_vm on: all of them, or (sequential) up
+ * to the first that starts. */
+static void start_boot_vms(void)
+{
+    while (next_boot_vm < boot_info.nr_modules) {
+        const struct boot_module *m = &boot_info.module[next_boot_vm++];
+        if (!boot_vm(m))
+            continue;
+        vm_start(&boot_info, m, nr_boot_vms > 1);
+        if (sequential && vm_first())
+            return;
+    }
+}
+
 /* CPU 0 between slices: VMs that ended get their end lines; when none is
  * left, the machine goes off. */
 static void control(void)
 {
+    console_switch_poll();
     if (vm_control())
+        return;
+    start_boot_vms();               /* sequential=1: the next one, if any */
+    if (vm_first() || stay_up)
         return;
     printk("keel: no VM left; powering off (tsc %lu)\n", rdtsc());
     machine_power_off(&boot_info);
@@ -95,15 +137,22 @@ static void keel_main(uint32_t magic, uint64_t info)
     smp_start_aps(host_acpi_cpu_count(boot_info.rsdp), &ap_hooks);
     static const struct vsched_hooks sched_hooks = { .control = control };
     vsched_init(nr_pcpus, &sched_hooks);
+    static const struct console_switch_hooks switch_hooks = { monitor_input, monitor_prompt };
+    console_switch_init(&switch_hooks);
+    monitor_init(&boot_info);
+    size_t n;
+    const char *opt = cmdline_option(boot_info.cmdline, "stay", &n);
+    stay_up = opt && n == 1 && opt[0] == '1';
+    opt = cmdline_option(boot_info.cmdline, "sequential", &n);
+    sequential = opt && n == 1 && opt[0] == '1';
 
-    unsigned nr_vms = 0;
     for (unsigned i = 0; i < boot_info.nr_modules; i++)
-        nr_vms += is_vm_config(&boot_info.module[i]);
-    if (!nr_vms)
+        nr_boot_vms += boot_vm(&boot_info.module[i]);
+    if (!nr_boot_vms)
         printk("keel: no VM configured (give GRUB 'module2 /boot/NAME.cfg type=vm')\n");
-    for (unsigned i = 0; i < boot_info.nr_modules; i++)
-        if (is_vm_config(&boot_info.module[i]))
-            vm_start(&boot_info, &boot_info.module[i], nr_vms > 1);
+    start_boot_vms();
+    if (!nr_boot_vms && stay_up)
+        console_switch_focus(NULL);
     control();                  /* none may have started */
     vsched_cpu_loop();
 }

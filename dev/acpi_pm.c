@@ -8,6 +8,7 @@
 #define PM1_CNT_SLP_EN    (1u << 13)
 #define PM1_CNT_WRITABLE  0x1c06u   /* BM_RLD, GBL_RLS, SLP_TYP; SLP_EN is write-only */
 #define PM1_STS_WRITABLE  0x8d31u   /* TMR, BM, GBL, PWRBTN, SLPBTN, RTC, WAK (write 1 to clear) */
+#define PM1_STS_PWRBTN    (1u << 8)
 
 void acpi_pm_init(struct acpi_pm *pm, const struct irq_line *sci)
 {
@@ -19,6 +20,12 @@ void acpi_pm_init(struct acpi_pm *pm, const struct irq_line *sci)
 static void update_sci(struct acpi_pm *pm)
 {
     irq_set(&pm->sci, (pm->sts & pm->en) != 0);
+}
+
+void acpi_pm_power_button(struct acpi_pm *pm)
+{
+    pm->sts |= PM1_STS_PWRBTN;
+    update_sci(pm);
 }
 
 /* Bytes `size` of a 16-bit register pair starting at `off` within the block. */

@@ -27,6 +27,9 @@ struct acpi_pm {
 
 void acpi_pm_init(struct acpi_pm *pm, const struct irq_line *sci);
 uint32_t acpi_pm_read(struct acpi_pm *pm, uint16_t port, unsigned size, uint64_t now_ns);
+/* The power button was pressed (ACPI 6.4 4.8.2.2.1: PWRBTN_STS, an SCI
+ * when PWRBTN_EN is set): the guest's OS decides what follows. */
+void acpi_pm_power_button(struct acpi_pm *pm);
 /* Returns ACPI_PM_POWEROFF when the write puts the machine into S5. */
 enum acpi_pm_request acpi_pm_write(struct acpi_pm *pm, uint16_t port, unsigned size, uint32_t val);
 

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* COM1 console driver: polled 16550 at 115200 8N1 (boot CPU, interrupts off). */
+/* COM1 console driver: polled 16550 at 115200 8N1 (any CPU, interrupts
+ * off; one lock, so each write reaches the line whole). */
 #include <stdint.h>
+#include "arch/x86/spinlock.h"
 #include "host/console.h"
 #include "lib/print.h"
 #include "hw/uart_16550.h"
@@ -9,6 +11,7 @@
 #define COM1_BASE 0x3f8
 
 static bool console_enabled;
+static struct spinlock lock;
 
 void console_init(bool enabled)
 {
@@ -25,10 +28,8 @@ void console_init(bool enabled)
     outb(COM1_BASE + UART_MCR, UART_MCR_DTR | UART_MCR_RTS | UART_MCR_OUT2);
 }
 
-void console_putc(char c)
+static void put_raw(char c)
 {
-    if (!console_enabled)
-        return;
     /* Bounded wait: a missing UART must not hang the hypervisor. */
     for (unsigned spin = 0; spin < 100000; spin++) {
         if (inb(COM1_BASE + UART_LSR) & UART_LSR_THRE)
@@ -38,13 +39,26 @@ void console_putc(char c)
     outb(COM1_BASE + UART_THR, (uint8_t)c);
 }
 
+void console_putc(char c)
+{
+    if (!console_enabled)
+        return;
+    spin_lock(&lock);
+    put_raw(c);
+    spin_unlock(&lock);
+}
+
 void console_write(const char *s, size_t n)
 {
+    if (!console_enabled)
+        return;
+    spin_lock(&lock);
     for (size_t i = 0; i < n; i++) {
         if (s[i] == '\n')
-            console_putc('\r');
-        console_putc(s[i]);
+            put_raw('\r');
+        put_raw(s[i]);
     }
+    spin_unlock(&lock);
 }
 
 /* Typed input waits here: the UART's own FIFO holds only 16 bytes, and Keel

@@ -2,9 +2,11 @@
 # SPDX-License-Identifier: BSD-2-Clause
 # Build a GRUB2 ISO holding keel.elf, VM configs and every file they name.
 #
-#   tools/mkiso.sh -o OUT.iso -k keel.elf -d FILES_DIR [-c "keel cmdline"] CFG...
+#   tools/mkiso.sh -o OUT.iso -k keel.elf -d FILES_DIR [-c "keel cmdline"] CFG... [-- LATER_CFG...]
 #
-# Each CFG becomes `module2 /boot/NAME.cfg /boot/NAME.cfg type=vm`; every
+# Each CFG becomes `module2 /boot/NAME.cfg /boot/NAME.cfg type=vm`, each
+# LATER_CFG `... type=vm start=no` (not started at boot: the monitor's
+# `create /boot/NAME.cfg` starts it); every
 # "/boot/..." path a config names (kernel, ramdisk, modules) is taken from
 # FILES_DIR by its base name and given as `module2 /boot/BASENAME /boot/BASENAME`.
 # The path is written twice because GRUB 2 passes a module only the words
@@ -31,11 +33,13 @@ cp "$keel" "$stage/boot/keel.elf"
 
 entries="    multiboot2 /boot/keel.elf $cmdline"$'\n'
 declare -A seen=()
+later=
 for cfg in "$@"; do
+  if [ "$cfg" = -- ]; then later=" start=no"; continue; fi
   [ -f "$cfg" ] || { echo "$0: no such config: $cfg" >&2; exit 1; }
   name=$(basename "$cfg")
   cp "$cfg" "$stage/boot/$name"
-  entries+="    module2 /boot/$name /boot/$name type=vm"$'\n'
+  entries+="    module2 /boot/$name /boot/$name type=vm$later"$'\n'
   # Files a config names: quoted strings that start with /boot/, first word only.
   for path in $(grep -v '^[[:space:]]*#' "$cfg" | grep -o "[\"']/boot/[^\"' ,]*" | tr -d "\"'" || true); do
     [ -n "${seen[$path]:-}" ] && continue

@@ -64,6 +64,7 @@ struct msr_ext {
 struct machine {
     struct spinlock lock;           /* every vCPU's exits reach the same devices */
     volatile bool ending;           /* a vCPU ended: all stop */
+    volatile bool paused;           /* its vCPUs are not scheduled until this is cleared */
     unsigned nr_vcpus;
     unsigned halted_forever;        /* vCPUs parked by HLT with interrupts off */
     const struct guest_mem *mem;

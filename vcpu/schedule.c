@@ -21,6 +21,9 @@ _Static_assert(VCPU_MSR_SLOTS == MSR_GUEST_HW_MAX, "a vCPU keeps every pass-thro
  * reaches a guest idle in HLT (the console is polled, not interrupt-driven). */
 #define WAIT_POLL_NS 10000000ull
 #define DR6_RESET    0xffff0ff0ull      /* SDM Vol. 3B 18.2.3 */
+/* CPU 0 does Keel's own work (the console, VMs that ended) at least this
+ * often, whatever its vCPUs do. */
+#define CONTROL_PERIOD_NS 20000000ull
 
 static struct sched sched;
 static struct spinlock rq_lock[MAX_PCPUS];
@@ -85,6 +88,15 @@ static void resched(int c)
     pcpus[c].resched = true;
     if (&pcpus[c] != this_pcpu())
         smp_kick(&pcpus[c]);
+}
+
+void vsched_preempt(struct vcpu *vcpus, unsigned n)
+{
+    for (unsigned i = 0; i < n; i++) {
+        struct pcpu *cpu = __atomic_load_n(&vcpus[i].pcpu, __ATOMIC_ACQUIRE);
+        if (cpu)
+            resched((int)cpu->index);
+    }
 }
 
 void vsched_request_control(void)
@@ -187,9 +199,12 @@ static bool wait_over(struct vcpu *v)
     uint64_t now = rdtsc();
     bool over = false;
     v->wake_tsc = NO_DEADLINE;
+    if (m->paused)
+        return false;           /* unpausing wakes it */
     spin_lock(&m->lock);
     switch (v->wait) {
     case VCPU_WAIT_NONE:
+    case VCPU_WAIT_PAUSED:
         over = true;
         break;
     case VCPU_WAIT_HLT: {
@@ -242,6 +257,8 @@ static void reset_by_init(struct vcpu *v)
 static enum vcpu_stop run_slice(struct vcpu *v, uint64_t slice_end)
 {
     struct machine *m = v->machine;
+    if (m->paused && !m->ending && v->wait == VCPU_WAIT_NONE)
+        v->wait = VCPU_WAIT_PAUSED;
     if (v->wait != VCPU_WAIT_NONE && !wait_over(v))
         return VCPU_STOP_WAIT;
     if (m->ending)
@@ -325,11 +342,13 @@ void vsched_cpu_loop(void)
 {
     struct pcpu *cpu = this_pcpu();
     unsigned c = cpu->index;
+    uint64_t next_control = c == 0 ? 0 : NO_DEADLINE;
     while (!__atomic_load_n(&ready, __ATOMIC_ACQUIRE))
         __asm__ volatile("sti; hlt; cli" ::: "memory");     /* vsched_init kicks us */
     for (;;) {
-        if (c == 0 && control_requested) {
+        if (c == 0 && (control_requested || rdtsc() >= next_control)) {
             control_requested = false;
+            next_control = rdtsc() + ns_to_tsc(CONTROL_PERIOD_NS);
             hooks->control();
         }
         uint64_t now = rdtsc(), now_ns = tsc_to_ns(now);
@@ -338,6 +357,8 @@ void vsched_cpu_loop(void)
         uint64_t slice_ns;
         spin_lock(&rq_lock[c]);
         uint64_t next_wake = wake_due(c, now, now_ns);
+        if (next_control < next_wake)
+            next_wake = next_control;   /* CPU 0's own work is one more thing to wake for */
         cpu->resched = false;           /* this pick is the one asked for */
         struct sched_entity *e = sched_pick(&sched, c, now_ns, &slice_ns);
         spin_unlock(&rq_lock[c]);

@@ -36,6 +36,8 @@ int vsched_attach(struct vcpu *v, uint32_t weight, uint64_t affinity);
 /* A waiting vCPU may have something to do (vcpu_kick calls it): it is put
  * back in its CPU's run queue, which picks again if it outranks what runs. */
 void vsched_wake(struct vcpu *v);
+/* The CPUs running any of these vCPUs pick again (to stop or pause them). */
+void vsched_preempt(struct vcpu *vcpus, unsigned n);
 /* Ask CPU 0 to run hooks->control soon. Any CPU. */
 void vsched_request_control(void);
 /* Each CPU's life once Keel is set up; never returns. */

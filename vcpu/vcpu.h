@@ -41,6 +41,7 @@ enum vcpu_wait {
     VCPU_WAIT_HLT,              /* HLT with interrupts on: until an interrupt (or INIT, for an AP) */
     VCPU_WAIT_PARKED,           /* HLT with interrupts off: until INIT (an AP) or the VM's end */
     VCPU_WAIT_SIPI,             /* an AP before its first SIPI, or after INIT */
+    VCPU_WAIT_PAUSED,           /* its VM is paused (then it waits as before) */
 };
 
 /* Guest state that lives in the CPU, outside the VMCS, while the vCPU runs;

@@ -34,6 +34,7 @@ struct vm_disk {
     char vdev_name[8];                    /* "xvda".."xvdp" */
     uint16_t vdev;                        /* Xen virtual-device number: 202 << 8 | index << 4 */
     bool read_only;                       /* access=r/ro */
+    bool shared;                          /* access=w!: writable although another VM writes it */
 };
 
 /* Parse one DISKSPEC of `len` bytes into `out`. 0, or -1 with *why set to

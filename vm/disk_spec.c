@@ -181,11 +181,14 @@ int disk_spec_parse(const char *spec, size_t len, struct vm_disk *out, const cha
         return -1;
 
     struct token access = f.value[POS_ACCESS];
+    out->shared = false;
     if (!f.given[POS_ACCESS] || token_is(access, "w") || token_is(access, "rw"))
         out->read_only = false;
     else if (token_is(access, "r") || token_is(access, "ro"))
         out->read_only = true;
+    else if (token_is(access, "w!") || token_is(access, "rw!"))
+        out->shared = true;     /* writable, and another VM may write it too (the old xm "w!") */
     else
-        return fail(why, "access must be r, ro, w or rw");
+        return fail(why, "access must be r, ro, w, rw, or w! to share a writable disk");
     return 0;
 }

@@ -489,3 +489,8 @@ int platform_msr_write(struct vcpu *v, uint32_t msr, uint64_t val)
         return lapic_msr_write(a, msr, val, now) ? -1 : 1;
     return 0;
 }
+
+void platform_power_button(struct vm *vm)
+{
+    acpi_pm_power_button(&vm->platform.pm);
+}

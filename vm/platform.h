@@ -77,6 +77,8 @@ uint64_t platform_update(struct vcpu *v, uint64_t now);
 
 /* Drive a GSI (ISA IRQ below 16, IOAPIC pin otherwise; true = asserted). */
 void platform_set_gsi(struct vm *vm, unsigned gsi, bool level);
+/* The ACPI power button, pressed (under the VM's lock). */
+void platform_power_button(struct vm *vm);
 /* A fixed, edge-triggered vector straight into one vCPU's LAPIC (an MSI-like
  * message from a Keel device, e.g. a Xen event-channel upcall). */
 void platform_deliver_vector(struct vm *vm, unsigned vcpu, uint8_t vector);

@@ -74,7 +74,7 @@ void vm_console_idle(struct vm *vm, uint64_t now)
 
 /* The guest UART's ends: Keel's console, prefixed per line when shared. */
 static void uart_console_putc(void *ctx, char c) { vm_console_putc(ctx, c); }
-static int uart_console_getc(void *ctx) { (void)ctx; return console_getc(); }
+static int uart_console_getc(void *ctx) { return console_switch_getc(ctx); }
 
 /* The Xen mode's way to the board and the console (pvio/xen/xen.h). */
 static void board_set_gsi(void *ctx, unsigned gsi, bool level) { platform_set_gsi(ctx, gsi, level); }
@@ -338,6 +338,29 @@ static const char *disk_conflict(const struct vm_config *c, unsigned i)
     return NULL;
 }
 
+static struct vm *vm_list;
+
+/* A disk another live VM has writable, or has at all when this one wants to
+ * write it, unless both say w! (xl refuses such sharing unless forced). */
+static const char *disk_in_use(const struct vm *vm, const struct vm_disk *disk)
+{
+    static char why[96];
+    for (const struct vm *o = vm_list; o; o = o->next) {
+        if (o == vm)
+            continue;
+        for (unsigned j = 0; j < o->cfg.nr_disks; j++) {
+            const struct vm_disk *d = &o->cfg.disks[j];
+            if (!same_disk(disk->target, d->target) || (disk->read_only && d->read_only))
+                continue;
+            if (disk->shared && d->shared)
+                continue;
+            snprintf(why, sizeof(why), "already in use by vm %s (give both w! to share it)", o->cfg.name);
+            return why;
+        }
+    }
+    return NULL;
+}
+
 _Static_assert(sizeof(((struct vbd_config *)0)->target) >= sizeof(((struct vm_disk *)0)->target) &&
                sizeof(((struct vbd_config *)0)->vdev_name) >= sizeof(((struct vm_disk *)0)->vdev_name),
                "a disk's config must fit the backend's");
@@ -351,7 +374,7 @@ static int create_xen(struct vm *vm, const struct boot_info *bi)
     char why[128];
     const struct xen_domain_env env = {
         .machine = &vm->machine, .vcpus = vm->vcpus, .ept = &vm->ept, .io_bus = &vm->io_bus,
-        .pci = &vm->platform.pci, .name = c->name,
+        .pci = &vm->platform.pci, .name = c->name, .domid = (uint16_t)vm->id,
         .board = { board_set_gsi, board_deliver_vector, xen_console_line, vm },
     };
     vm->xen = xen_domain_create(&env, &key, why, sizeof(why));
@@ -360,6 +383,8 @@ static int create_xen(struct vm *vm, const struct boot_info *bi)
     for (unsigned i = 0; i < c->nr_disks; i++) {
         const struct vm_disk *disk = &c->disks[i];
         const char *conflict = disk_conflict(c, i);
+        if (!conflict)
+            conflict = disk_in_use(vm, disk);
         if (conflict) {
             snprintf(why, sizeof(why), "%s: %s", disk->target, conflict);
             return fail(vm, "disk", "%s", why);
@@ -472,10 +497,14 @@ static enum vm_action report_end(struct vm *vm)
     if (!vm->at_line_start)
         console_write("\n", 1);
     const char *name = vm->cfg.name;
+    if (vm->destroyed) {
+        printk("keel: vm %s ended: destroyed (monitor)\n", name);
+        return VM_ACTION_DESTROY;
+    }
     switch (v->end) {
     case END_POWEROFF:
         printk("keel: vm %s ended: poweroff\n", name);
-        return vm->cfg.on_poweroff;
+        return vm->reboot_requested ? VM_ACTION_RESTART : vm->cfg.on_poweroff;
     case END_REBOOT:
         printk("keel: vm %s ended: reboot\n", name);
         return vm->cfg.on_reboot;
@@ -514,9 +543,9 @@ static void config_path_of(const struct boot_info *bi, const struct boot_module 
     out[n] = '\0';
 }
 
-/* Every VM that has not ended for good; changed only by CPU 0. */
-static struct vm *vm_list;
+/* Every VM that has not ended for good (vm_list, above); changed only by CPU 0. */
 static unsigned vms_alive;
+static unsigned next_id = 1;        /* VM ids, which are also Xen domain ids */
 
 /* A vCPU left the scheduler (its CPU holds it no more); the last one hands
  * the VM to CPU 0's control work (vm_control). */
@@ -533,6 +562,10 @@ static void vm_vcpu_gone(struct vcpu *v)
  * its resources freed) when it cannot start. */
 static bool start(struct vm *vm)
 {
+    vm->id = next_id;
+    next_id = next_id == XEN_DOMID_MAX ? 1 : next_id + 1;
+    vm->destroyed = false;
+    vm->reboot_requested = false;
     if (build(vm, vm->boot)) {
         printk("keel: vm %s ended: error: %s\n", vm->cfg.name, vm->build_error);
         destroy(vm);
@@ -563,7 +596,7 @@ void vm_start(const struct boot_info *bi, const struct boot_module *cfg_mod, boo
         return;
     }
     memcpy(vm->cfg_path, path, sizeof(path));
-    vm->prefix_output = shared_console;
+    vm->prefix_output = shared_console || vm_list;
     vm->boot = bi;
 
     struct config_error err;
@@ -578,13 +611,28 @@ void vm_start(const struct boot_info *bi, const struct boot_module *cfg_mod, boo
         vm_free(vm);
         return;
     }
+    if (vm_find(vm->cfg.name)) {
+        printk("keel: vm %s ended: error: %s: name: a VM named \"%s\" runs already\n", vm->cfg.name,
+               vm->cfg_path, vm->cfg.name);
+        vm_free(vm);
+        return;
+    }
     if (!start(vm)) {
         vm_free(vm);
         return;
     }
-    vm->next = vm_list;
-    vm_list = vm;
+    struct vm **tail = &vm_list;
+    while (*tail)
+        tail = &(*tail)->next;
+    vm->next = NULL;
+    *tail = vm;
     vms_alive++;
+    console_switch_vm_started(vm);
+}
+
+struct vm *vm_first(void)
+{
+    return vm_list;
 }
 
 /* Its end line, figures, and what its config says follows: true when it
@@ -605,6 +653,7 @@ static bool finish(struct vm *vm)
             vcpu_destroy(&vm->vcpus[i]);
         destroy_xen(vm);
         printk("keel: vm %s preserved (%lu MiB kept)\n", vm->cfg.name, vm->cfg.memory_mib);
+        console_switch_vm_gone(vm);
         return false;   /* its state stays allocated with its memory */
     }
     destroy(vm);
@@ -613,6 +662,7 @@ static bool finish(struct vm *vm)
         if (start(vm))
             return true;
     }
+    console_switch_vm_gone(vm);
     vm_free(vm);
     return false;
 }
@@ -634,4 +684,106 @@ unsigned vm_control(void)
         }
     }
     return vms_alive;
+}
+
+/* ==== What the monitor does to VMs (CPU 0) ============================== */
+
+struct vm *vm_find(const char *name)
+{
+    for (struct vm *vm = vm_list; vm; vm = vm->next)
+        if (strcmp(vm->cfg.name, name) == 0)
+            return vm;
+    return NULL;
+}
+
+static const char *state_of(const struct vm *vm)
+{
+    if (vm->finished || vm->machine.ending)
+        return "ending";
+    if (vm->machine.paused)
+        return "paused";
+    for (unsigned i = 0; i < vm->machine.nr_vcpus; i++)
+        if (vm->vcpus[i].wait == VCPU_WAIT_NONE)
+            return "running";
+    return "blocked";
+}
+
+void vm_print_list(void)
+{
+    printk("  id name                     state     mem(MiB) vcpus  cpu(ms)\n");
+    for (struct vm *vm = vm_list; vm; vm = vm->next) {
+        uint64_t ns = 0;
+        for (unsigned i = 0; i < vm->machine.nr_vcpus; i++)
+            ns += vm->vcpus[i].sched.ran_ns;
+        printk("%4u %-24s %-9s %8lu %5u %8lu\n", vm->id, vm->cfg.name, state_of(vm), vm->cfg.memory_mib,
+               vm->machine.nr_vcpus, ns / 1000000);
+    }
+}
+
+/* Every vCPU of vm out of the guest soon: those in a guest are sent an IPI,
+ * those waiting are woken to look again. */
+static void kick_all(struct vm *vm)
+{
+    for (unsigned i = 0; i < vm->machine.nr_vcpus; i++)
+        vcpu_kick(&vm->vcpus[i]);
+    vsched_preempt(vm->vcpus, vm->machine.nr_vcpus);
+}
+
+void vm_destroy(struct vm *vm)
+{
+    spin_lock(&vm->machine.lock);
+    vm->destroyed = true;
+    vm->machine.ending = true;
+    spin_unlock(&vm->machine.lock);
+    kick_all(vm);
+}
+
+void vm_pause(struct vm *vm, bool pause)
+{
+    vm->machine.paused = pause;
+    kick_all(vm);
+}
+
+int vm_shutdown(struct vm *vm, bool reboot)
+{
+    int rc = 0;
+    spin_lock(&vm->machine.lock);
+    if (vm->xen) {
+        rc = xen_request_shutdown(vm->xen, reboot ? "reboot" : "poweroff");
+    } else {
+        /* A native guest hears the power button; its power-off after a
+         * reboot request starts it again. */
+        vm->reboot_requested = reboot;
+        platform_power_button(vm);
+    }
+    spin_unlock(&vm->machine.lock);
+    kick_all(vm);
+    return rc;
+}
+
+void vm_print_info(struct vm *vm)
+{
+    const struct vm_config *c = &vm->cfg;
+    printk("vm %s: id %u, %s, config %s, %lu MiB, %u vCPU%s, cpu_weight %u, kernel %s%s\n", c->name, vm->id,
+           state_of(vm), vm->cfg_path, c->memory_mib, vm->machine.nr_vcpus, vm->machine.nr_vcpus == 1 ? "" : "s",
+           c->cpu_weight, c->kernel, vm->xen ? ", Xen-compatible (domain id = id)" : "");
+    for (unsigned i = 0; i < c->nr_disks; i++)
+        printk("vm %s: disk %s on %s (%s)\n", c->name, c->disks[i].vdev_name, c->disks[i].target,
+               c->disks[i].read_only ? "read-only" : c->disks[i].shared ? "writable, shared" : "writable");
+    for (unsigned i = 0; i < vm->machine.nr_vcpus; i++) {
+        const struct vcpu *v = &vm->vcpus[i];
+        printk("vm %s: vcpu %u: %s, ran %lu ms, waited at most %lu us to run, moved %lu times\n", c->name, i,
+               v->wait == VCPU_WAIT_NONE ? "runnable" : "waiting", v->sched.ran_ns / 1000000,
+               v->sched.max_wait_ns / 1000, v->sched.nr_migrations);
+        exit_stats_print(&v->stats, c->name, i);
+    }
+}
+
+int vm_create(const struct boot_info *bi, const char *path)
+{
+    const struct boot_module *m = boot_module_find(bi, path);
+    if (!m)
+        return -1;
+    vm_start(bi, m, true);
+    return 0;
 }

@@ -15,6 +15,7 @@
 #include "ept/guest_mem.h"
 #include "vcpu/vcpu.h"
 #include "vm/config.h"
+#include "vm/console_switch.h"
 #include "vm/platform.h"
 
 #define VM_VCPUS_MAX 8
@@ -46,7 +47,11 @@ struct vm {
     const struct boot_info *boot;   /* its modules, for a restart */
     unsigned vcpus_gone;            /* vCPUs out of the scheduler since it ended */
     bool finished;                  /* all are: CPU 0 reports its end (vm_control) */
-    struct vm *next;                /* the list of live VMs */
+    struct vm *next;                /* the list of live VMs, in the order they started */
+    struct vm_input input;          /* typed for it (console_switch.c) */
+    unsigned id;                    /* 1, 2, ...: also its Xen domain id */
+    bool destroyed;                 /* ended by the monitor: no on_* action */
+    bool reboot_requested;          /* the monitor's reboot of a native guest: its power-off restarts it */
     char mb_cmdline[CONFIG_PATH_MAX + 1 + CONFIG_CMDLINE_MAX];  /* a Multiboot kernel's, as loaded */
     char build_error[192];          /* why it could not be built: "file: key: what" */
 };
@@ -67,6 +72,26 @@ void vm_console_idle(struct vm *vm, uint64_t now);
  * that cannot start ends with one line saying why. CPU 0, before the
  * scheduler runs or from vm_control. */
 void vm_start(const struct boot_info *bi, const struct boot_module *cfg, bool shared_console);
+/* The first live VM (in start order), or NULL; CPU 0. */
+struct vm *vm_first(void);
+
+/* What Keel's monitor does (CPU 0). */
+struct vm *vm_find(const char *name);
+/* id, name, state, memory, vCPUs, CPU time: one line per live VM. */
+void vm_print_list(void);
+/* Ends it now, whatever its on_* keys say (xl destroy). */
+void vm_destroy(struct vm *vm);
+/* Its vCPUs stop being scheduled, or go on (xl pause / unpause). */
+void vm_pause(struct vm *vm, bool pause);
+/* Ask its OS to power off or restart: control/shutdown in Xen-compatible
+ * mode (xl shutdown / reboot), else the ACPI power button. 0, or -1. */
+int vm_shutdown(struct vm *vm, bool reboot);
+/* Its config, disks, vCPUs and exit tables. */
+void vm_print_info(struct vm *vm);
+/* Start the VM whose config is the boot module `path`: 0, or -1 when no
+ * module has that path (the VM's own problems get its end line). */
+int vm_create(const struct boot_info *bi, const char *path);
+
 /* CPU 0's control work (vsched_hooks.control): each VM whose vCPUs have all
  * stopped gets its end line and figures and is freed, preserved or started
  * again (on_poweroff/on_reboot/on_crash). Answers how many VMs live on. */

@@ -252,16 +252,17 @@ static int publish(struct xen_vbd *vbd, char *why, size_t why_size)
 {
     const struct vbd_config *cfg = &vbd->cfg;
     struct xenstore *xs = vbd->d->store;
+    uint16_t domid = vbd->d->domid;
     char path[96];
-    snprintf(vbd->fe_path, sizeof(vbd->fe_path), "/local/domain/%u/device/vbd/%u", XEN_GUEST_DOMID, cfg->vdev);
-    snprintf(vbd->be_path, sizeof(vbd->be_path), "/local/domain/0/backend/vbd/%u/%u", XEN_GUEST_DOMID, cfg->vdev);
+    snprintf(vbd->fe_path, sizeof(vbd->fe_path), "/local/domain/%u/device/vbd/%u", domid, cfg->vdev);
+    snprintf(vbd->be_path, sizeof(vbd->be_path), "/local/domain/0/backend/vbd/%u/%u", domid, cfg->vdev);
 
     /* Backend directory: Keel's, readable by the guest. Its keys inherit that. */
     xs_mkdir(xs, vbd->be_path);
-    xs_set_perms(xs, vbd->be_path, XS_KEEL_DOMID, XS_PERM_NONE, XEN_GUEST_DOMID, XS_PERM_READ);
+    xs_set_perms(xs, vbd->be_path, XS_KEEL_DOMID, XS_PERM_NONE, domid, XS_PERM_READ);
     snprintf(path, sizeof(path), "%s/frontend", vbd->be_path);
     xs_write(xs, path, vbd->fe_path);
-    be_write(vbd, "frontend-id", "%lu", XEN_GUEST_DOMID);
+    be_write(vbd, "frontend-id", "%u", domid);
     be_write(vbd, "online", "%lu", 1);
     be_write(vbd, "removable", "%lu", 0);
     snprintf(path, sizeof(path), "%s/mode", vbd->be_path);

@@ -44,9 +44,9 @@ static int copy_out(struct hypercall *h, uint64_t gva, const void *src, size_t l
     return 0;
 }
 
-static bool is_self(uint16_t domid)
+static bool is_self(const struct hypercall *h, uint16_t domid)
 {
-    return domid == DOMID_SELF || domid == XEN_GUEST_DOMID;
+    return domid == DOMID_SELF || domid == h->d->domid;
 }
 
 /* --- xen_version ---------------------------------------------------------------- */
@@ -76,7 +76,7 @@ static long add_to_physmap(struct hypercall *h)
     struct xen_add_to_physmap a;
     if (copy_in(h, h->arg[1], &a, sizeof(a)))
         return -XEN_EFAULT;
-    if (!is_self(a.domid))
+    if (!is_self(h, a.domid))
         return -XEN_ESRCH;
     uint64_t gpa = a.gpfn << 12;
     switch (a.space) {
@@ -163,7 +163,7 @@ static long hvm_param(struct hypercall *h, bool set)
     struct xen_hvm_param p;
     if (copy_in(h, h->arg[1], &p, sizeof(p)))
         return -XEN_EFAULT;
-    if (!is_self(p.domid))
+    if (!is_self(h, p.domid))
         return -XEN_ESRCH;
     if (p.index >= HVM_NR_PARAMS)
         return -XEN_EINVAL;
@@ -274,7 +274,7 @@ static long event_channel_op(struct hypercall *h)
     switch (h->arg[0]) {
     case EVTCHNOP_alloc_unbound:
         WITH_ARG(struct evtchn_alloc_unbound, a, {
-            if (!is_self(a.dom))
+            if (!is_self(h, a.dom))
                 return -XEN_ESRCH;
             return bound_port(h, evtchn_alloc_unbound(e, a.remote_dom), &a.port, &a, sizeof(a));
         });
@@ -296,7 +296,7 @@ static long event_channel_op(struct hypercall *h)
         WITH_ARG(struct evtchn_port_arg, a, { return evtchn_close(e, a.port); });
     case EVTCHNOP_status:
         WITH_ARG(struct evtchn_status, a, {
-            if (!is_self(a.dom))
+            if (!is_self(h, a.dom))
                 return -XEN_ESRCH;
             long rc = evtchn_get_status(e, a.port, &a);
             return rc ? rc : copy_out(h, h->arg[1], &a, sizeof(a));
@@ -345,7 +345,7 @@ static long grant_table_op(struct hypercall *h)
             return -XEN_EINVAL;         /* as Xen's gnttab_query_size */
         if (copy_in(h, h->arg[1], &q, sizeof(q)))
             return -XEN_EFAULT;
-        q.status = is_self(q.dom) ? GNTST_okay : GNTST_bad_domain;
+        q.status = is_self(h, q.dom) ? GNTST_okay : GNTST_bad_domain;
         q.nr_frames = d->grants.nr_frames ? d->grants.nr_frames : 1;
         q.max_nr_frames = XEN_GRANT_FRAMES;
         return copy_out(h, h->arg[1], &q, sizeof(q));

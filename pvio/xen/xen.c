@@ -101,7 +101,8 @@ void xen_callback_eoi(struct xen_domain *d)
 
 static struct cpuid_regs xen_cpuid(void *ctx, struct vcpu *v, uint32_t leaf, uint32_t subleaf)
 {
-    (void)ctx, (void)subleaf;
+    (void)subleaf;
+    const struct xen_domain *d = ctx;
     struct cpuid_regs r = { 0, 0, 0, 0 };
     switch (leaf - XEN_CPUID_BASE) {
     case 0:
@@ -119,7 +120,7 @@ static struct cpuid_regs xen_cpuid(void *ctx, struct vcpu *v, uint32_t leaf, uin
         r.eax = XEN_HVM_CPUID_VCPU_ID_PRESENT | XEN_HVM_CPUID_DOMID_PRESENT |
                 XEN_HVM_CPUID_UPCALL_VECTOR;
         r.ebx = v->id;                  /* = the MADT processor UID */
-        r.ecx = XEN_GUEST_DOMID;
+        r.ecx = d->domid;
         break;
     }
     return r;
@@ -364,6 +365,7 @@ struct xen_domain *xen_domain_create(const struct xen_domain_env *env, const cha
     d->ept = env->ept;
     d->io_bus = env->io_bus;
     snprintf(d->name, sizeof(d->name), "%s", env->name);
+    d->domid = env->domid ? env->domid : XEN_GUEST_DOMID;
     d->board = env->board;
     d->callback_gsi = -1;
     d->grant_gpa = PCI_BAR_NONE;
@@ -401,4 +403,9 @@ void xen_domain_destroy(struct xen_domain *d)
     if (d->grant_frames)
         palloc_free(d->grant_frames, XEN_GRANT_FRAMES);
     palloc_free((uint64_t)(uintptr_t)d, domain_pages());
+}
+
+int xen_request_shutdown(struct xen_domain *d, const char *reason)
+{
+    return xenbus_request_shutdown(d, reason);
 }

@@ -28,7 +28,8 @@ struct xenstore;
  * the grant frames are, HVM_PARAM_STORE_PFN where the xenstore ring is). */
 #define XEN_GRANT_FRAMES      32            /* max_nr_frames: 16384 grant refs */
 #define XEN_STORE_GPA         0xfeffc000ull /* Xen's own choice: pfn 0xfeffc */
-#define XEN_GUEST_DOMID       1             /* the guest's domain id; Keel is 0 */
+#define XEN_GUEST_DOMID       1             /* the first guest's domain id; Keel is 0 */
+#define XEN_DOMID_MAX         0x7fef        /* below DOMID_FIRST_RESERVED (xen.h) */
 #define XEN_NAME_MAX          32            /* the VM's name, NUL included */
 #define XEN_BACKENDS_MAX      16            /* backend devices (vbds, later vifs) per domain */
 
@@ -62,6 +63,7 @@ struct xen_domain_env {
     struct io_bus *io_bus;      /* the unplug ports */
     struct pci_host *pci;       /* bus 0, where the platform device goes */
     const char *name;           /* the VM's: xenstore's .../name, console lines */
+    uint16_t domid;             /* its domain id (1..XEN_DOMID_MAX), unique among the VMs that run */
     struct xen_board board;
 };
 
@@ -86,6 +88,7 @@ struct xen_domain {
     struct ept *ept;
     struct io_bus *io_bus;
     char name[XEN_NAME_MAX];
+    uint16_t domid;
     struct xen_board board;
     bool shared_info_mapped;    /* XENMEM_add_to_physmap(shared_info) put it at: */
     uint64_t shared_info_gpa;
@@ -132,6 +135,9 @@ void xen_backend_defer(struct xen_domain *d, unsigned index);
 void xen_store_defer(struct xen_domain *d);
 /* A line for Keel's console about this VM (board.message). */
 void xen_message(struct xen_domain *d, const char *line);
+/* control/shutdown = reason ("poweroff", "reboot"), as xl shutdown/reboot
+ * write it; under the VM's lock. 0, or -1. */
+int xen_request_shutdown(struct xen_domain *d, const char *reason);
 
 /* VMCALL from the guest (pvio/xen/hypercall.c); ctx is the domain. The domain
  * registers it, its CPUID leaves and the hypercall-page MSR on the VM's

@@ -38,7 +38,7 @@ int xenbus_create(struct xen_domain *d, const char **key, char *why, size_t why_
     if (!phys)
         return xen_create_fail(key, "xen_platform_pci", why, why_size, "no memory left for the xenstore");
     d->store = (struct xenstore *)(uintptr_t)phys;
-    xenstore_init(d->store, XEN_GUEST_DOMID);
+    xenstore_init(d->store, d->domid);
 
     const struct evtchn_backend store_end = { store_kick, d };
     int port = evtchn_alloc_backend(&d->evtchn, &store_end);
@@ -49,14 +49,28 @@ int xenbus_create(struct xen_domain *d, const char **key, char *why, size_t why_
     /* The nodes libxl writes that Linux reads; memory/target stays absent so
      * the balloon driver leaves the guest's memory alone. */
     char home[32];
-    snprintf(home, sizeof(home), "/local/domain/%u", XEN_GUEST_DOMID);
+    snprintf(home, sizeof(home), "/local/domain/%u", d->domid);
     char path[96];
     snprintf(path, sizeof(path), "%s/name", home);
     xs_write(d->store, path, d->name);
     snprintf(path, sizeof(path), "%s/domid", home);
-    xs_printf(d->store, path, "%u", XEN_GUEST_DOMID);
+    xs_printf(d->store, path, "%u", d->domid);
     snprintf(path, sizeof(path), "%s/control/platform-feature-xs_reset_watches", home);
     xs_write(d->store, path, "1");
+    /* What `xl shutdown` and `xl reboot` write; the guest empties it when it
+     * has read it (Linux drivers/xen/manage.c). */
+    snprintf(path, sizeof(path), "%s/control/shutdown", home);
+    xs_write(d->store, path, "");
+    return 0;
+}
+
+int xenbus_request_shutdown(struct xen_domain *d, const char *reason)
+{
+    char path[64];
+    snprintf(path, sizeof(path), "/local/domain/%u/control/shutdown", d->domid);
+    if (xs_write(d->store, path, reason) != XS_OK)
+        return -1;
+    xenbus_store_kick(d);       /* the watch event goes out now */
     return 0;
 }
 

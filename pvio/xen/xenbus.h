@@ -15,5 +15,9 @@ int xenbus_create(struct xen_domain *d, const char **key, char *why, size_t why_
 void xenbus_destroy(struct xen_domain *d);
 /* Serve the xenstore ring (the store channel's notification, or deferred work). */
 void xenbus_store_kick(struct xen_domain *d);
+/* Ask the guest to shut down ("poweroff") or restart ("reboot") through
+ * control/shutdown, as xl does; 0, or -1 when the store refused the write.
+ * Under the VM's lock. */
+int xenbus_request_shutdown(struct xen_domain *d, const char *reason);
 
 #endif

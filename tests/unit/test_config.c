@@ -376,6 +376,13 @@ static void test_disk_forms(void **state)
     check_ok(MIN_CFG);
     assert_false(cfg.xen_platform_pci);
     assert_int_equal(cfg.nr_disks, 0);
+    /* w! shares a writable disk with other VMs; plain w and r do not say so. */
+    check_disk("/dev/hdb1,xvdb,w!", "/dev/hdb1", "xvdb", 51728, false);
+    assert_true(cfg.disks[0].shared);
+    check_disk("vdev=xvdb,access=rw!,target=/dev/hdb1", "/dev/hdb1", "xvdb", 51728, false);
+    assert_true(cfg.disks[0].shared);
+    check_disk("/dev/hdb1,xvdb,w", "/dev/hdb1", "xvdb", 51728, false);
+    assert_false(cfg.disks[0].shared);
 }
 
 /* ---- cpus, cpu_weight ------------------------------------------------- */
@@ -517,7 +524,8 @@ static void test_err_disk(void **state)
         { "/boot/d,,hda", "vdev must be xvda..xvdp" },
         { "/boot/d,,xvdaa", "vdev must be xvda..xvdp" },
         { "/boot/d,,xvdq", "vdev must be xvda..xvdp" },
-        { "/boot/d,,xvda,x", "access must be r, ro, w or rw" },
+        { "/boot/d,,xvda,x", "access must be r, ro, w, rw, or w! to share a writable disk" },
+        { "/boot/d,,xvda,r!", "access must be r, ro, w, rw, or w! to share a writable disk" },
         { "/boot/d,,xvda,w,extra", "too many positional parameters" },
         { "/boot/d,,xvda,cdrom", "cdrom devices are not supported" },
         { "/boot/d,,xvda,devtype=cdrom", "only devtype=disk is supported" },
