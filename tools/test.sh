@@ -154,8 +154,9 @@ wait_for_slot
   echo $? > "$out/monitor/rc" ) &
 
 # Unmodified Linux: each group is one Bochs run of DIR/*.cfg with the files
-# its configs name. Keel runs guests on the TSC rate it measures, so a low ips
-# only makes emulated waits (BIOS, UART line rate) cost fewer instructions.
+# its configs name, Keel's command line from DIR/keel.cmdline if there is one.
+# Keel runs guests on the TSC rate it measures, so a low ips only makes
+# emulated waits (BIOS, UART line rate) cost fewer instructions.
 start_linux_group() {  # DIR CPUS KERNEL INITRD [VAR=VALUE...]
   local dir=$1 cpus=$2 group=$out/linux-$(basename "$1")
   shift 2
@@ -163,7 +164,9 @@ start_linux_group() {  # DIR CPUS KERNEL INITRD [VAR=VALUE...]
   cp "$1" "$group/files/bzImage"
   cp "$2" "$group/files/initrd.img"
   shift 2
-  tools/mkiso.sh -o "$group/linux.iso" -k "$build/keel.elf" -d "$group/files" "$dir"/*.cfg \
+  local cmdline=console=com1
+  [ -f "$dir/keel.cmdline" ] && cmdline=$(cat "$dir/keel.cmdline")
+  tools/mkiso.sh -o "$group/linux.iso" -k "$build/keel.elf" -d "$group/files" -c "$cmdline" "$dir"/*.cfg \
     >/dev/null 2>"$group/mkiso.log" || result 1 "build $group/linux.iso" "see $group/mkiso.log"
   start_bochs "$group" "$group/linux.iso" "$cpus" "$@"
 }
@@ -179,12 +182,19 @@ check_linux_group() {  # DIR CPUS
 xen=$out/linux-xen
 start_xen_group() {  # KERNEL INITRD
   xen_disk_make "$xen"
-  # Its five VMs of 128 MiB run at once: a machine of 1 GiB.
-  start_linux_group tests/linux/xen 2 "$1" "$2" KEEL_BOCHS_DISK="$xen/disk.img" KEEL_BOCHS_MEGS=1024
+  # Its VMs share their disks on purpose (what one writes, the next reads):
+  # they run one after another (tests/linux/xen/keel.cmdline).
+  start_linux_group tests/linux/xen 2 "$1" "$2" KEEL_BOCHS_DISK="$xen/disk.img"
+  # Two Xen-mode VMs at once, each on its own copy of the RAM disk.
+  mkdir -p "$out/linux-pair/files"
+  cp "$xen/files/xenblk.img" "$out/linux-pair/files/xenblk.img"
+  cp "$xen/files/xenblk.img" "$out/linux-pair/files/xenblk-b.img"
+  start_linux_group tests/linux/pair 2 "$1" "$2"
 }
 check_xen_group() {
   check_linux_group tests/linux/xen 2
   xen_disk_check "$xen"
+  check_linux_group tests/linux/pair 2
 }
 
 # The Debian kernel's initramfs also carries the modules its PV disk test
