@@ -84,6 +84,7 @@ static void control(void)
     start_boot_vms();               /* sequential=1: the next one, if any */
     if (vm_first() || stay_up)
         return;
+    vsched_print_stats();
     printk("keel: no VM left; powering off (tsc %lu)\n", rdtsc());
     machine_power_off(&boot_info);
 }

@@ -4,6 +4,7 @@
 #include <string.h>
 #include "ctl/monitor.h"
 #include "host/console.h"
+#include "host/palloc.h"
 #include "lib/print.h"
 #include "vm/console_switch.h"
 #include "vm/vm.h"
@@ -28,12 +29,13 @@ void monitor_prompt(void)
 static const char help_text[] =
     "keel monitor commands:\n"
     "  list                  id, name, state, memory, vCPUs and CPU time of each VM\n"
-    "  create PATH           start the VM whose config is boot module PATH\n"
+    "  create PATH [name=N]  start the VM whose config is boot module PATH (named N)\n"
     "  destroy NAME          end the VM now\n"
     "  shutdown NAME         ask its OS to power off (Xen: control/shutdown; else the power button)\n"
     "  reboot NAME           ask its OS to restart\n"
     "  pause NAME, unpause NAME\n"
     "  info NAME             its config, disks, vCPUs and exit tables\n"
+    "  free                  memory left for VMs\n"
     "  console [NAME]        give the console input to the VM (or keep it here)\n"
     "  help                  this text\n"
     "Ctrl-A three times moves the console input on: monitor, each VM, monitor.\n";
@@ -59,10 +61,13 @@ static void run(int argc, char **argv)
         console_write(help_text, sizeof(help_text) - 1);
     } else if (strcmp(cmd, "list") == 0) {
         vm_print_list();
+    } else if (strcmp(cmd, "free") == 0) {
+        printk("keel: monitor: %lu KiB free\n", palloc_free_pages() * (PAGE_SIZE / 1024));
     } else if (strcmp(cmd, "create") == 0) {
-        if (argc != 2)
-            printk("keel: monitor: usage: create PATH (a config given to GRUB, e.g. /boot/vm.cfg)\n");
-        else if (vm_create(boot, argv[1]))
+        const char *name = argc == 3 && strncmp(argv[2], "name=", 5) == 0 && argv[2][5] ? argv[2] + 5 : NULL;
+        if (argc < 2 || (argc == 3 && !name) || argc > 3)
+            printk("keel: monitor: usage: create PATH [name=NAME] (a config given to GRUB, e.g. /boot/vm.cfg)\n");
+        else if (vm_create(boot, argv[1], name))
             printk("keel: monitor: create: no boot module \"%s\" (give GRUB 'module2 %s type=vm start=no')\n",
                    argv[1], argv[1]);
     } else if (strcmp(cmd, "destroy") == 0) {

@@ -2,28 +2,30 @@
 # SPDX-License-Identifier: BSD-2-Clause
 # Build a GRUB2 ISO holding keel.elf, VM configs and every file they name.
 #
-#   tools/mkiso.sh -o OUT.iso -k keel.elf -d FILES_DIR [-c "keel cmdline"] CFG... [-- LATER_CFG...]
+#   tools/mkiso.sh -o OUT.iso -k keel.elf -d FILES_DIR [-c "keel cmdline"] [-l LATER_CFG]... CFG...
 #
 # Each CFG becomes `module2 /boot/NAME.cfg /boot/NAME.cfg type=vm`, each
 # LATER_CFG `... type=vm start=no` (not started at boot: the monitor's
-# `create /boot/NAME.cfg` starts it); every
+# `create /boot/NAME.cfg` starts it; CFGs after a `--` are LATER_CFGs too); every
 # "/boot/..." path a config names (kernel, ramdisk, modules) is taken from
 # FILES_DIR by its base name and given as `module2 /boot/BASENAME /boot/BASENAME`.
 # The path is written twice because GRUB 2 passes a module only the words
 # after its file name, and Keel matches config paths against that string.
 set -euo pipefail
 
-out= keel= files= cmdline="console=com1"
-while getopts "o:k:d:c:" opt; do
+out= keel= files= cmdline="console=com1" later_cfgs=()
+while getopts "o:k:d:c:l:" opt; do
   case $opt in
     o) out=$OPTARG ;;
     k) keel=$OPTARG ;;
     d) files=$OPTARG ;;
     c) cmdline=$OPTARG ;;
-    *) echo "usage: $0 -o OUT.iso -k keel.elf -d FILES_DIR [-c CMDLINE] CFG..." >&2; exit 2 ;;
+    l) later_cfgs+=("$OPTARG") ;;
+    *) echo "usage: $0 -o OUT.iso -k keel.elf -d FILES_DIR [-c CMDLINE] [-l LATER_CFG]... CFG..." >&2; exit 2 ;;
   esac
 done
 shift $((OPTIND - 1))
+[ ${#later_cfgs[@]} -eq 0 ] || set -- "$@" -- "${later_cfgs[@]}"
 [ -n "$out" ] && [ -n "$keel" ] && [ -n "$files" ] || { echo "$0: -o, -k and -d are required" >&2; exit 2; }
 
 stage=$(mktemp -d)

@@ -4,6 +4,7 @@
  * string and MMIO I/O) and the machine's extensions (hypercalls). Device
  * emulation runs under the machine's lock, taken here and nowhere below.
  * vCPU's CPU, root mode. */
+#include "arch/x86/percpu.h"
 #include "vcpu/cpuid.h"
 #include "vcpu/dispatch.h"
 #include "vcpu/hypercall.h"
@@ -13,9 +14,13 @@
 #include "vcpu/string_io.h"
 #include "vcpu/xcr.h"
 
+/* A host interrupt, the preemption timer or a kick took the guest out:
+ * the moments at which the scheduler may want its CPU back. */
 static void on_none(struct vcpu *v, const struct vexit *x)
 {
-    (void)v, (void)x;
+    (void)x;
+    if (rdtsc() >= v->slice_end || (v->pcpu && v->pcpu->resched) || v->machine->ending)
+        v->leave = true;
 }
 
 static void on_cpuid(struct vcpu *v, const struct vexit *x)
@@ -95,6 +100,7 @@ static void on_hlt(struct vcpu *v, const struct vexit *x)
     if (x->hlt.interrupts_on) {
         vcpu_skip_instruction(v);
         v->wait = VCPU_WAIT_HLT;        /* the scheduler runs others until an interrupt */
+        v->leave = true;
         return;
     }
     /* With interrupts off nothing but NMI or INIT could wake it. A vCPU parked
@@ -109,6 +115,7 @@ static void on_hlt(struct vcpu *v, const struct vexit *x)
         return;
     }
     v->wait = VCPU_WAIT_PARKED;
+    v->leave = true;
 }
 
 static void on_vmcall(struct vcpu *v, const struct vexit *x)

@@ -32,6 +32,7 @@ void vcpu_end(struct vcpu *v, enum vcpu_end how, const char *fmt, ...)
     if (v->end != VCPU_RUNNING)
         return;         /* the first reason wins */
     v->end = how;
+    v->leave = true;
     v->end_reason[0] = '\0';
     if (fmt) {
         va_list ap;
@@ -120,7 +121,12 @@ enum vcpu_stop vcpu_run(struct vcpu *v)
     v->intr_maybe_pending = true;
     uint64_t now = rdtsc();
     vmx_slice_start(&v->vmx, v->slice_end > now ? v->slice_end - now : 0);
-    while (v->end == VCPU_RUNNING && !m->ending && !v->reset_by_init && v->wait == VCPU_WAIT_NONE) {
+    /* One flag stops the loop: set by vcpu_end, a wait (HLT) and on_none,
+     * which looks at the CPU's resched and the VM's end; and the slice's end
+     * is checked at every exit (an exit-heavy guest may use up its slice
+     * with too little guest time for the preemption timer to fire). */
+    v->leave = m->ending;
+    while (!v->leave) {
         if (v->xcr0 != cpu->current_xcr0 && vmx_host.xcr0_supported) {
             xsetbv(0, v->xcr0);
             cpu->current_xcr0 = v->xcr0;
@@ -136,8 +142,7 @@ enum vcpu_stop vcpu_run(struct vcpu *v)
         vcpu_dispatch(v, x);
         if (v->end == VCPU_RUNNING)
             vmx_vcpu_exit_done(&v->vmx);
-        /* The slice is over, or a wake-up elsewhere outranks this vCPU. */
-        if (t_exit >= v->slice_end || cpu->resched)
+        if (t_exit >= v->slice_end)
             break;
     }
     if (t_exit)

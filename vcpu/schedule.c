@@ -14,12 +14,10 @@
 #include "vcpu/msr.h"
 #include "vcpu/schedule.h"
 #include "arch/x86/x86.h"
+#include "lib/print.h"
 
 _Static_assert(VCPU_MSR_SLOTS == MSR_GUEST_HW_MAX, "a vCPU keeps every pass-through MSR");
 
-/* A waiting vCPU looks at its board at least this often, so typed input
- * reaches a guest idle in HLT (the console is polled, not interrupt-driven). */
-#define WAIT_POLL_NS 10000000ull
 #define DR6_RESET    0xffff0ff0ull      /* SDM Vol. 3B 18.2.3 */
 /* CPU 0 does Keel's own work (the console, VMs that ended) at least this
  * often, whatever its vCPUs do. */
@@ -27,6 +25,11 @@ _Static_assert(VCPU_MSR_SLOTS == MSR_GUEST_HW_MAX, "a vCPU keeps every pass-thro
 
 static struct sched sched;
 static struct spinlock rq_lock[MAX_PCPUS];
+/* Per CPU: switches from one vCPU to another, and the cycles each took from
+ * the top of the loop to the new vCPU's slice (pick, put, load). */
+static struct {
+    uint64_t switches, cycles;
+} switch_stats[MAX_PCPUS];
 static const struct vsched_hooks *hooks;
 static volatile bool ready;
 static volatile bool control_requested;
@@ -87,7 +90,9 @@ static void resched(int c)
         return;
     pcpus[c].resched = true;
     if (&pcpus[c] != this_pcpu())
-        smp_kick(&pcpus[c]);
+        smp_kick(&pcpus[c]);            /* out of its guest: on_none sees resched */
+    else if (pcpus[c].loaded)
+        pcpus[c].loaded->leave = true;  /* from this vCPU's exit: it stops at once */
 }
 
 void vsched_preempt(struct vcpu *vcpus, unsigned n)
@@ -97,6 +102,14 @@ void vsched_preempt(struct vcpu *vcpus, unsigned n)
         if (cpu)
             resched((int)cpu->index);
     }
+}
+
+void vsched_print_stats(void)
+{
+    for (unsigned c = 0; c < sched.nr_cpus; c++)
+        if (switch_stats[c].switches)
+            printk("keel: cpu %u: %lu vCPU switches, %lu cycles each (pick, put, load)\n", c,
+                   switch_stats[c].switches, switch_stats[c].cycles / switch_stats[c].switches);
 }
 
 void vsched_request_control(void)
@@ -207,13 +220,12 @@ static bool wait_over(struct vcpu *v)
     case VCPU_WAIT_PAUSED:
         over = true;
         break;
-    case VCPU_WAIT_HLT: {
-        uint64_t deadline = m->ops->update_timers(v, now);
+    case VCPU_WAIT_HLT:
+        /* The board's next deadline covers its console too (a guest waiting
+         * for input is polled for it): an idle guest costs nothing. */
+        v->wake_tsc = m->ops->update_timers(v, now);
         over = m->ops->pending_intr(v) >= 0 || (v->id != 0 && m->ops->init_pending(v));
-        uint64_t poll = now + ns_to_tsc(WAIT_POLL_NS);
-        v->wake_tsc = deadline < poll ? deadline : poll;
         break;
-    }
     case VCPU_WAIT_PARKED:
         if (v->id != 0 && m->ops->init_pending(v)) {
             m->halted_forever--;
@@ -364,6 +376,7 @@ void vsched_cpu_loop(void)
         spin_unlock(&rq_lock[c]);
 
         struct vcpu *v = e ? vcpu_of(e) : NULL;
+        bool switching = v && cpu->loaded && cpu->loaded != v;    /* one vCPU to another, no idle between */
         if (cpu->loaded && cpu->loaded != v)
             unload(cpu, cpu->loaded);
         if (!v) {
@@ -378,6 +391,10 @@ void vsched_cpu_loop(void)
         }
         if (cpu->loaded != v)
             load(cpu, v);
+        if (switching) {
+            switch_stats[c].switches++;
+            switch_stats[c].cycles += rdtsc() - now;
+        }
         uint64_t start = rdtsc();
         uint64_t end = slice_ns == SCHED_SLICE_NONE ? NO_DEADLINE : start + ns_to_tsc(slice_ns);
         if (next_wake < end)

@@ -38,6 +38,8 @@ int vsched_attach(struct vcpu *v, uint32_t weight, uint64_t affinity);
 void vsched_wake(struct vcpu *v);
 /* The CPUs running any of these vCPUs pick again (to stop or pause them). */
 void vsched_preempt(struct vcpu *vcpus, unsigned n);
+/* One line per CPU: how many vCPU switches it made and their mean cost. */
+void vsched_print_stats(void);
 /* Ask CPU 0 to run hooks->control soon. Any CPU. */
 void vsched_request_control(void);
 /* Each CPU's life once Keel is set up; never returns. */

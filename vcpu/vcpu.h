@@ -69,6 +69,7 @@ struct vcpu {
     bool created;               /* has its VMCS */
     enum vcpu_wait wait;
     uint64_t slice_end;         /* host TSC: back to the scheduler at the first exit after it */
+    bool leave;                 /* vcpu_run stops before the next entry */
     uint64_t wake_tsc;          /* while waiting: when to look at the board again */
     bool detached;              /* out of the scheduler for good (its VM ends) */
     struct vcpu_cpu_state cpu_state;

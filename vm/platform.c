@@ -213,13 +213,15 @@ uint64_t platform_update(struct vcpu *v, uint64_t now)
 {
     struct platform *p = platform_of(v);
     uint64_t ns = platform_ns(p, now);
-    vm_console_idle(v->vm, now);
+    uint64_t line_due = vm_console_idle(v->vm, now);
     pit_update(&p->pit, ns);
     rtc_update(&p->rtc, ns);
     uint64_t offset = vcpu_get(v, VREG_TSC_OFFSET);
     lapic_update(lapic_of(v), now + offset);
 
     uint64_t deadline = ns_deadline(p, pit_next_event_ns(&p->pit));
+    if (line_due < deadline)
+        deadline = line_due;
     uint64_t rtc = ns_deadline(p, rtc_next_event_ns(&p->rtc));
     if (rtc < deadline)
         deadline = rtc;

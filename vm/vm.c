@@ -66,10 +66,15 @@ void vm_console_putc(struct vm *vm, char c)
 /* A partial line (a prompt) is shown once it has waited this long. */
 #define PARTIAL_LINE_NS 20000000ull
 
-void vm_console_idle(struct vm *vm, uint64_t now)
+uint64_t vm_console_idle(struct vm *vm, uint64_t now)
 {
-    if (vm->line_len && now - vm->line_started >= ns_to_tsc(PARTIAL_LINE_NS))
-        flush_line(vm);
+    if (!vm->line_len)
+        return NO_DEADLINE;
+    uint64_t due = vm->line_started + ns_to_tsc(PARTIAL_LINE_NS);
+    if (now < due)
+        return due;
+    flush_line(vm);
+    return NO_DEADLINE;
 }
 
 /* The guest UART's ends: Keel's console, prefixed per line when shared. */
@@ -566,7 +571,10 @@ static bool start(struct vm *vm)
     next_id = next_id == XEN_DOMID_MAX ? 1 : next_id + 1;
     vm->destroyed = false;
     vm->reboot_requested = false;
-    if (build(vm, vm->boot)) {
+    uint64_t t0 = rdtsc();
+    int failed = build(vm, vm->boot);
+    vm->build_cycles = rdtsc() - t0;    /* Keel's own work, before any console line */
+    if (failed) {
         printk("keel: vm %s ended: error: %s\n", vm->cfg.name, vm->build_error);
         destroy(vm);
         return false;
@@ -574,6 +582,7 @@ static bool start(struct vm *vm)
     printk("keel: vm %s started: %lu MiB, %u vCPU%s, kernel %s, tsc %lu\n", vm->cfg.name,
            vm->cfg.memory_mib, vm->machine.nr_vcpus, vm->machine.nr_vcpus == 1 ? "" : "s", vm->cfg.kernel,
            (vm->started_at = rdtsc()));
+    t0 = rdtsc();
     for (unsigned i = 0; i < vm->machine.nr_vcpus; i++)
         if (vsched_attach(&vm->vcpus[i], vm->cfg.cpu_weight, vm->cfg.cpu_affinity)) {
             /* build() checked weight and affinity: a Keel bug if this happens. */
@@ -583,17 +592,29 @@ static bool start(struct vm *vm)
                 vm_vcpu_gone(&vm->vcpus[j]);
             break;
         }
+    vm->build_cycles += rdtsc() - t0;
     return true;
 }
 
+static struct vm *start_named(const struct boot_info *bi, const struct boot_module *cfg_mod,
+                              bool shared_console, const char *name);
+
 void vm_start(const struct boot_info *bi, const struct boot_module *cfg_mod, bool shared_console)
+{
+    start_named(bi, cfg_mod, shared_console, NULL);
+}
+
+/* As vm_start; a name, when given, replaces the config's (xl create's
+ * name="..." override). */
+static struct vm *start_named(const struct boot_info *bi, const struct boot_module *cfg_mod,
+                              bool shared_console, const char *name)
 {
     char path[CONFIG_PATH_MAX];
     config_path_of(bi, cfg_mod, path, sizeof(path));
     struct vm *vm = vm_alloc();
     if (!vm) {
         printk("keel: vm %s ended: error: %s: no memory left for the VM's state\n", path, path);
-        return;
+        return NULL;
     }
     memcpy(vm->cfg_path, path, sizeof(path));
     vm->prefix_output = shared_console || vm_list;
@@ -609,17 +630,19 @@ void vm_start(const struct boot_info *bi, const struct boot_module *cfg_mod, boo
             printk("keel: vm %s ended: error: %s: %s%s%s\n", vm->cfg_path, vm->cfg_path,
                    err.key, err.key[0] ? ": " : "", err.msg);
         vm_free(vm);
-        return;
+        return NULL;
     }
+    if (name)
+        snprintf(vm->cfg.name, sizeof(vm->cfg.name), "%s", name);
     if (vm_find(vm->cfg.name)) {
         printk("keel: vm %s ended: error: %s: name: a VM named \"%s\" runs already\n", vm->cfg.name,
                vm->cfg_path, vm->cfg.name);
         vm_free(vm);
-        return;
+        return NULL;
     }
     if (!start(vm)) {
         vm_free(vm);
-        return;
+        return NULL;
     }
     struct vm **tail = &vm_list;
     while (*tail)
@@ -628,6 +651,7 @@ void vm_start(const struct boot_info *bi, const struct boot_module *cfg_mod, boo
     *tail = vm;
     vms_alive++;
     console_switch_vm_started(vm);
+    return vm;
 }
 
 struct vm *vm_first(void)
@@ -635,9 +659,25 @@ struct vm *vm_first(void)
     return vm_list;
 }
 
+static bool finish_vm(struct vm *vm);
+static uint64_t teardown_cycles;        /* the last VM's resources freed, without its report */
+
 /* Its end line, figures, and what its config says follows: true when it
- * started again (it stays a live VM), false when it is gone or preserved. */
+ * started again (it stays a live VM), false when it is gone or preserved.
+ * A VM the monitor destroyed reports what its teardown cost. */
 static bool finish(struct vm *vm)
+{
+    bool destroyed = vm->destroyed;
+    char name[sizeof(vm->cfg.name)];
+    memcpy(name, vm->cfg.name, sizeof(name));
+    bool alive = finish_vm(vm);
+    if (destroyed)
+        printk("keel: vm %s: teardown took %lu cycles, %lu KiB free\n", name, teardown_cycles,
+               palloc_free_pages() * (PAGE_SIZE / 1024));
+    return alive;
+}
+
+static bool finish_vm(struct vm *vm)
 {
     uint64_t ended_at = rdtsc();
     flush_line(vm);
@@ -656,14 +696,18 @@ static bool finish(struct vm *vm)
         console_switch_vm_gone(vm);
         return false;   /* its state stays allocated with its memory */
     }
+    uint64_t t0 = rdtsc();
     destroy(vm);
+    teardown_cycles = rdtsc() - t0;
     if (action == VM_ACTION_RESTART) {
         printk("keel: vm %s restarting (%s)\n", vm->cfg.name, action_name(action));
         if (start(vm))
             return true;
     }
     console_switch_vm_gone(vm);
+    t0 = rdtsc();
     vm_free(vm);
+    teardown_cycles += rdtsc() - t0;
     return false;
 }
 
@@ -779,11 +823,14 @@ void vm_print_info(struct vm *vm)
     }
 }
 
-int vm_create(const struct boot_info *bi, const char *path)
+int vm_create(const struct boot_info *bi, const char *path, const char *name)
 {
     const struct boot_module *m = boot_module_find(bi, path);
     if (!m)
         return -1;
-    vm_start(bi, m, true);
+    struct vm *vm = start_named(bi, m, true, name);
+    if (vm)
+        printk("keel: monitor: create took %lu cycles, %lu KiB free\n", vm->build_cycles,
+               palloc_free_pages() * (PAGE_SIZE / 1024));
     return 0;
 }

@@ -52,6 +52,7 @@ struct vm {
     unsigned id;                    /* 1, 2, ...: also its Xen domain id */
     bool destroyed;                 /* ended by the monitor: no on_* action */
     bool reboot_requested;          /* the monitor's reboot of a native guest: its power-off restarts it */
+    uint64_t build_cycles;          /* what building it and handing it to the scheduler cost (TSC) */
     char mb_cmdline[CONFIG_PATH_MAX + 1 + CONFIG_CMDLINE_MAX];  /* a Multiboot kernel's, as loaded */
     char build_error[192];          /* why it could not be built: "file: key: what" */
 };
@@ -63,9 +64,10 @@ void vm_vcpu_ended(struct vcpu *v);
  * several VMs share the console. */
 void vm_console_putc(struct vm *vm, char c);
 
-/* A partial console line waiting since before `now` (host TSC) is shown
- * (the board's timers call this). */
-void vm_console_idle(struct vm *vm, uint64_t now);
+/* A partial console line (a prompt) that has waited long enough by `now`
+ * (host TSC) is shown; answers when the one waiting will be, or
+ * NO_DEADLINE (the board's timers call this). */
+uint64_t vm_console_idle(struct vm *vm, uint64_t now);
 
 /* Build the VM a config module describes and hand its vCPUs to the
  * scheduler; it runs beside the others. Never fails for the caller: a VM
@@ -88,9 +90,10 @@ void vm_pause(struct vm *vm, bool pause);
 int vm_shutdown(struct vm *vm, bool reboot);
 /* Its config, disks, vCPUs and exit tables. */
 void vm_print_info(struct vm *vm);
-/* Start the VM whose config is the boot module `path`: 0, or -1 when no
- * module has that path (the VM's own problems get its end line). */
-int vm_create(const struct boot_info *bi, const char *path);
+/* Start the VM whose config is the boot module `path`, named `name` if not
+ * NULL: 0, or -1 when no module has that path (the VM's own problems get
+ * its end line). Says what it cost, and the memory left. */
+int vm_create(const struct boot_info *bi, const char *path, const char *name);
 
 /* CPU 0's control work (vsched_hooks.control): each VM whose vCPUs have all
  * stopped gets its end line and figures and is freed, preserved or started

@@ -37,9 +37,10 @@ uint64_t host_rtc_now(void)
 }
 
 /* The console's partial-line flush belongs to vm.c, not built here. */
-void vm_console_idle(struct vm *vm, uint64_t now)
+uint64_t vm_console_idle(struct vm *vm, uint64_t now)
 {
     (void)vm, (void)now;
+    return NO_DEADLINE;
 }
 
 /* No Xen mode on this board (vm->xen stays NULL): the board never asks. */
@@ -389,6 +390,27 @@ static void test_reset_and_poweroff_ports(void **state)
     }
 }
 
+/* The monitor's shutdown of a native guest: the ACPI fixed power button
+ * sets PM1_STS.PWRBTN_STS, raises the SCI (IRQ 9) only while PWRBTN_EN is
+ * set, and a write of 1 clears it (ACPI 6.4 4.8.3.1). */
+static void test_power_button(void **state)
+{
+    struct fixture *f = *state;
+    struct vm *vm = f->vm;
+    struct vcpu *v = &vm->vcpus[0];
+    platform_power_button(vm);
+    assert_int_equal(vcpu_port_read(v, ACPI_PM1_EVT, 2) & 0x100, 0x100);
+    assert_false(ioapic_input(vm, ACPI_SCI_IRQ));       /* not enabled: no SCI */
+    vcpu_port_write(v, ACPI_PM1_EVT + 2, 2, 0x100);     /* PWRBTN_EN */
+    assert_true(ioapic_input(vm, ACPI_SCI_IRQ));
+    assert_true(pic_input(vm, ACPI_SCI_IRQ));
+    vcpu_port_write(v, ACPI_PM1_EVT, 2, 0x100);         /* write 1 to clear */
+    assert_int_equal(vcpu_port_read(v, ACPI_PM1_EVT, 2) & 0x100, 0);
+    assert_false(ioapic_input(vm, ACPI_SCI_IRQ));
+    platform_power_button(vm);
+    assert_true(ioapic_input(vm, ACPI_SCI_IRQ));
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -404,6 +426,7 @@ int main(void)
         T(test_ioapic_pin_reaches_the_routed_lapic),
         T(test_pic_reaches_vcpu_0_through_lint0),
         T(test_reset_and_poweroff_ports),
+        T(test_power_button),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
