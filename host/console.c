@@ -67,17 +67,32 @@ void console_write(const char *s, size_t n)
 static uint8_t input[INPUT_BUFFER];
 static unsigned input_head, input_count;
 
-int console_getc(void)
+static void pull_locked(void)
 {
     while (console_enabled && input_count < INPUT_BUFFER &&
            (inb(COM1_BASE + UART_LSR) & UART_LSR_DR)) {
         input[(input_head + input_count) % INPUT_BUFFER] = inb(COM1_BASE + UART_RBR);
         input_count++;
     }
-    if (!input_count)
-        return -1;
-    int c = input[input_head];
-    input_head = (input_head + 1) % INPUT_BUFFER;
-    input_count--;
+}
+
+void console_pull(void)
+{
+    spin_lock(&lock);
+    pull_locked();
+    spin_unlock(&lock);
+}
+
+int console_getc(void)
+{
+    int c = -1;
+    spin_lock(&lock);
+    pull_locked();
+    if (input_count) {
+        c = input[input_head];
+        input_head = (input_head + 1) % INPUT_BUFFER;
+        input_count--;
+    }
+    spin_unlock(&lock);
     return c;
 }

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* Physical page allocator over the Multiboot2 memory map (any CPU: a lock
  * serializes allocation and freeing; palloc_init on the boot CPU first). */
+#include <stdbool.h>
 #include <string.h>
 #include "arch/x86/spinlock.h"
 #include "host/palloc.h"
@@ -11,6 +12,10 @@
 static uint64_t frame_used[NR_FRAMES / 64];
 static uint64_t free_count;
 static uint64_t ram_top;
+/* No frame below this one is free: a search starts here, so allocating
+ * does not rescan everything already handed out (VM creation stays flat
+ * however many VMs run). */
+static uint64_t first_free;
 static struct spinlock lock;
 
 extern char _kernel_start[], _kernel_end[];
@@ -59,22 +64,44 @@ void palloc_init(const struct boot_info *bi)
     reserve_range(bi->info_start, bi->info_end);
     for (unsigned i = 0; i < bi->nr_modules; i++)
         reserve_range(bi->module[i].start, bi->module[i].end);
+    first_free = 0;
 }
 
-static int run_is_free(uint64_t f, uint64_t n)
+static bool frame_is_used(uint64_t f)
+{
+    return frame_used[f / 64] & (1ull << (f % 64));
+}
+
+/* Move first_free past used frames, a whole word at a time where it can. */
+static void advance_first_free(uint64_t limit)
+{
+    while (first_free < limit) {
+        if (first_free % 64 == 0 && frame_used[first_free / 64] == ~0ull)
+            first_free += 64;
+        else if (frame_is_used(first_free))
+            first_free++;
+        else
+            break;
+    }
+}
+
+/* n if frames f..f+n-1 are all free, else the offset of the last used one
+ * seen (the search goes on after it). */
+static uint64_t free_run(uint64_t f, uint64_t n)
 {
     for (uint64_t i = 0; i < n; i++) {
         uint64_t x = f + i;
         if (x % 64 == 0 && n - i >= 64) {   /* whole words at a time */
-            if (frame_used[x / 64])
-                return 0;
+            uint64_t w = frame_used[x / 64];
+            if (w)
+                return i + 63 - (uint64_t)__builtin_clzll(w);
             i += 63;
             continue;
         }
-        if (frame_used[x / 64] & (1ull << (x % 64)))
-            return 0;
+        if (frame_is_used(x))
+            return i;
     }
-    return 1;
+    return n;
 }
 
 uint64_t palloc_alloc(uint64_t pages, uint64_t align)
@@ -84,9 +111,14 @@ uint64_t palloc_alloc(uint64_t pages, uint64_t align)
         return 0;
     spin_lock(&lock);
     uint64_t limit = ram_top >> PAGE_SHIFT;
-    for (uint64_t f = step; pages <= free_count && f + pages <= limit; f += step) {
-        if (!run_is_free(f, pages))
+    advance_first_free(limit);
+    uint64_t start = first_free > step ? (first_free + step - 1) & ~(step - 1) : step;
+    for (uint64_t f = start; pages <= free_count && f + pages <= limit;) {
+        uint64_t used = free_run(f, pages);
+        if (used < pages) {
+            f = (f + used + step) & ~(step - 1);   /* the first aligned frame past it */
             continue;
+        }
         mark(f, f + pages, 1);
         phys = f << PAGE_SHIFT;
         break;
@@ -102,6 +134,8 @@ void palloc_free(uint64_t phys, uint64_t pages)
     uint64_t f = phys >> PAGE_SHIFT;
     spin_lock(&lock);
     mark(f, f + pages, 0);
+    if (f < first_free)
+        first_free = f;
     spin_unlock(&lock);
 }
 

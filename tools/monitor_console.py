@@ -71,11 +71,17 @@ class BochsConsole:
         return self.expect(pattern, seconds, start)
 
     def kill(self):
-        self.bochs.kill()
+        # SIGTERM: run-bochs.sh then kills its Bochs (by process group); a
+        # SIGKILL would leave Bochs running to its timeout.
+        self.bochs.terminate()
+        try:
+            self.bochs.wait(30)
+        except subprocess.TimeoutExpired:
+            self.bochs.kill()
 
     def finish(self, seconds=120):
         try:
             return self.bochs.wait(seconds)
         except subprocess.TimeoutExpired:
-            self.bochs.kill()
+            self.kill()
             return None

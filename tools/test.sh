@@ -152,6 +152,12 @@ wait_for_slot
 ( python3 tests/sched/monitor-session.py --iso "$out/monitor/monitor.iso" --dir "$out/monitor" --timeout 900 \
     > "$out/monitor/session.txt" 2>&1
   echo $? > "$out/monitor/rc" ) &
+# 100 VMs created and destroyed at the monitor: no memory may be lost.
+mkdir -p "$out/churn"
+wait_for_slot
+( KEEL_BUILD=$build python3 tools/bench-create.py --churn 100 --build "$build" --dir "$out/churn" \
+    > "$out/churn/session.txt" 2>&1
+  echo $? > "$out/churn/rc" ) &
 
 # Unmodified Linux: each group is one Bochs run of DIR/*.cfg with the files
 # its configs name, Keel's command line from DIR/keel.cmdline if there is one.
@@ -252,6 +258,9 @@ check_weights_group "$out/weights"
 [ "$(cat "$out/monitor/rc" 2>/dev/null)" = 0 ]
 result $? "monitor on COM1: Ctrl-A x3 twice, bad command, list, create, pause/unpause, info, shutdown, destroy" \
   "$(tail -n1 "$out/monitor/session.txt")"
+[ "$(cat "$out/churn/rc" 2>/dev/null)" = 0 ]
+result $? "100 VMs created and destroyed at the monitor leave the free memory where it was" \
+  "$(tail -n1 "$out/churn/session.txt")"
 
 echo "== the README's demo (tools/run.sh on a terminal)"
 [ "$(cat "$out/demo/rc" 2>/dev/null)" = 0 ]

@@ -79,7 +79,11 @@ uint64_t vm_console_idle(struct vm *vm, uint64_t now)
 
 /* The guest UART's ends: Keel's console, prefixed per line when shared. */
 static void uart_console_putc(void *ctx, char c) { vm_console_putc(ctx, c); }
-static int uart_console_getc(void *ctx) { return console_switch_getc(ctx); }
+static int uart_console_getc(void *ctx)
+{
+    console_pull();             /* CPU 0 routes it within 20 ms; meanwhile nothing is lost */
+    return console_switch_getc(ctx);
+}
 
 /* The Xen mode's way to the board and the console (pvio/xen/xen.h). */
 static void board_set_gsi(void *ctx, unsigned gsi, bool level) { platform_set_gsi(ctx, gsi, level); }
