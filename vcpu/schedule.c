@@ -95,6 +95,16 @@ static void resched(int c)
         pcpus[c].loaded->leave = true;  /* from this vCPU's exit: it stops at once */
 }
 
+void vsched_yield(struct vcpu *v)
+{
+    unsigned c = lock_entity(&v->sched);
+    if (c == SCHED_CPU_NONE)
+        return;
+    sched_yield_cpu(&sched, &v->sched);
+    spin_unlock(&rq_lock[c]);
+    v->leave = true;
+}
+
 void vsched_preempt(struct vcpu *vcpus, unsigned n)
 {
     for (unsigned i = 0; i < n; i++) {

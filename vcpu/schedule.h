@@ -36,6 +36,9 @@ int vsched_attach(struct vcpu *v, uint32_t weight, uint64_t affinity);
 /* A waiting vCPU may have something to do (vcpu_kick calls it): it is put
  * back in its CPU's run queue, which picks again if it outranks what runs. */
 void vsched_wake(struct vcpu *v);
+/* v, running on this CPU, gives the rest of its slice away (Xen's
+ * SCHEDOP_yield): it stops at this exit and goes behind its equals. */
+void vsched_yield(struct vcpu *v);
 /* The CPUs running any of these vCPUs pick again (to stop or pause them). */
 void vsched_preempt(struct vcpu *vcpus, unsigned n);
 /* One line per CPU: how many vCPU switches it made and their mean cost. */

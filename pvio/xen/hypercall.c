@@ -9,6 +9,7 @@
 #include "ept/guest_walk.h"
 #include "pvio/xen/xen.h"
 #include "pvio/xen/xen_abi.h"
+#include "vcpu/schedule.h"
 #include "vcpu/string_io.h"
 #include "vcpu/vcpu.h"
 
@@ -311,8 +312,15 @@ static long sched_op(struct hypercall *h)
 {
     switch (h->arg[0]) {
     case SCHEDOP_yield:
-    case SCHEDOP_block:     /* returning at once is a legal spurious wake-up */
-    case SCHEDOP_poll:
+        vsched_yield(h->v);     /* the rest of its slice goes to others */
+        return 0;
+    case SCHEDOP_block:
+        /* Until an event or interrupt is pending, as HLT with interrupts on
+         * (an HVM guest takes its events through its callback vector). */
+        h->v->wait = VCPU_WAIT_HLT;
+        h->v->leave = true;
+        return 0;
+    case SCHEDOP_poll:      /* returning at once is a legal spurious wake-up */
         return 0;
     case SCHEDOP_shutdown: {
         uint32_t reason;

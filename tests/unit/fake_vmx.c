@@ -39,6 +39,7 @@ void fake_vmx_reset(void)
     fake_tsc_hz = 2000000000ull;
     fake_smp_kicks = 0;
     fake_vsched_wakes = 0;
+    fake_vsched_yields = 0;
     fake_timer_armed = 0;
     fake_sleep_hook = NULL;
     fake_sleep_ctx = NULL;
@@ -264,6 +265,14 @@ void vsched_wake(struct vcpu *v)
 {
     (void)v;
     fake_vsched_wakes++;
+}
+
+unsigned fake_vsched_yields;
+
+void vsched_yield(struct vcpu *v)
+{
+    v->leave = true;
+    fake_vsched_yields++;
 }
 
 /* Slices are the scheduler's business; the run loop's tests ignore them. */

@@ -65,6 +65,7 @@ int fake_vcpu_teardown(void **state);
 extern uint64_t fake_tsc_hz;            /* tsc_hz(); default 2 GHz */
 extern unsigned fake_smp_kicks;
 extern unsigned fake_vsched_wakes;      /* vsched_wake calls (kicks to waiting vCPUs) */
+extern unsigned fake_vsched_yields;     /* vsched_yield calls (SCHEDOP_yield) */
 extern uint64_t fake_timer_armed;       /* host_timer_arm's last argument */
 /* host_sleep_until: called with the deadline when set (a test ends the sleep
  * by raising an interrupt or ending the machine), else the sleep returns. */

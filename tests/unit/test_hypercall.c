@@ -641,8 +641,16 @@ static void test_event_channel_binds_check_their_arguments(void **state)
 static void test_sched_op_shutdown(void **state)
 {
     struct fixture *f = *state;
+    /* yield gives the slice away; block waits as HLT does (vcpu/schedule.c). */
     assert_int_equal(hcall(f, HYPERVISOR_sched_op, SCHEDOP_yield, UNMAPPED, 0), 0);
+    assert_int_equal(fake_vsched_yields, 1);
+    assert_true(f->v->leave);
+    assert_int_equal(f->v->wait, VCPU_WAIT_NONE);
+    f->v->leave = false;
     assert_int_equal(hcall(f, HYPERVISOR_sched_op, SCHEDOP_block, 0, 0), 0);
+    assert_int_equal(f->v->wait, VCPU_WAIT_HLT);
+    assert_true(f->v->leave);
+    f->v->wait = VCPU_WAIT_NONE;
     static const uint32_t bad[] = { 2 /* suspend */, 4 /* watchdog */, 0xffffffff };
     for (unsigned i = 0; i < 3; i++) {
         put_arg(f, &bad[i], 4);
