@@ -142,16 +142,6 @@ start_table_group "$out/platform" "$guests/platform.txt" 1 "console=com1 sequent
 start_table_group "$out/sched" tests/sched/scenarios.txt 1
 start_table_group "$out/weights" tests/sched/weights.txt 1
 
-# The monitor, typed at COM1: two VMs at boot, a third config given with
-# start=no for `create` (tests/sched/monitor-session.py).
-mkdir -p "$out/monitor"
-tools/mkiso.sh -o "$out/monitor/monitor.iso" -k "$build/keel.elf" -d "$build/guests" tests/sched/ticker.cfg \
-  "$build/guests/button.cfg" -- "$build/guests/cpuid.cfg" >/dev/null 2>"$out/monitor/mkiso.log" ||
-  result 1 "build the monitor ISO" "see $out/monitor/mkiso.log"
-wait_for_slot
-( python3 tests/sched/monitor-session.py --iso "$out/monitor/monitor.iso" --dir "$out/monitor" --timeout 900 \
-    > "$out/monitor/session.txt" 2>&1
-  echo $? > "$out/monitor/rc" ) &
 # 100 VMs created and destroyed at the monitor: no memory may be lost.
 mkdir -p "$out/churn"
 wait_for_slot
@@ -201,6 +191,11 @@ check_xen_group() {
   check_linux_group tests/linux/xen 2
   xen_disk_check "$xen"
   check_linux_group tests/linux/pair 2
+  # cpus = "1" (hard affinity): the pinned VM's vCPU ran on CPU 1 alone.
+  local placed
+  placed=$(grep -a "keel: vm linux-pair-b vcpu 0 ran on CPUs" "$out/linux-pair/serial.txt")
+  [[ "$placed" == "keel: vm linux-pair-b vcpu 0 ran on CPUs 1, "* ]]
+  result $? "Linux (pair): cpus = \"1\" keeps the VM on CPU 1" "got '$placed'"
 }
 
 # The Debian kernel's initramfs also carries the modules its PV disk test
@@ -225,6 +220,20 @@ if kernel=$(tools/linux-kernel.sh) && initrd=$(tools/initramfs.sh); then
   ( KEEL_TIMEOUT=900 python3 tools/demo-session.py --timeout 1200 --log "$out/demo/session.log" \
       > "$out/demo/session.txt" 2>&1
     echo $? > "$out/demo/rc" ) &
+  # The monitor, typed at COM1: three VMs at boot (two Multiboot guests and
+  # Linux in Xen-compatible mode), a fourth config given with start=no for
+  # `create` (tests/sched/monitor-session.py).
+  mkdir -p "$out/monitor/files"
+  cp "$build/guests/tick.elf" "$build/guests/button.elf" "$build/guests/cpuid.elf" "$out/monitor/files/"
+  cp "$kernel" "$out/monitor/files/bzImage"
+  cp "$initrd" "$out/monitor/files/initrd.img"
+  tools/mkiso.sh -o "$out/monitor/monitor.iso" -k "$build/keel.elf" -d "$out/monitor/files" \
+    -l "$build/guests/cpuid.cfg" tests/sched/ticker.cfg "$build/guests/button.cfg" tests/sched/xenvm.cfg \
+    >/dev/null 2>"$out/monitor/mkiso.log" || result 1 "build the monitor ISO" "see $out/monitor/mkiso.log"
+  wait_for_slot
+  ( python3 tests/sched/monitor-session.py --iso "$out/monitor/monitor.iso" --dir "$out/monitor" --timeout 900 \
+      > "$out/monitor/session.txt" 2>&1
+    echo $? > "$out/monitor/rc" ) &
   start_linux_group tests/linux/vms 1 "$kernel" "$initrd"
   start_linux_group tests/linux/smp 2 "$kernel" "$initrd"
   start_xen_group "$kernel" "$initrd"
@@ -256,7 +265,7 @@ bochs_outcome "$out/weights" "sched (weights): keel powers off after the last VM
 check_scenarios "$out/weights" tests/sched/weights.txt
 check_weights_group "$out/weights"
 [ "$(cat "$out/monitor/rc" 2>/dev/null)" = 0 ]
-result $? "monitor on COM1: Ctrl-A x3 twice, bad command, list, create, pause/unpause, info, shutdown, destroy" \
+result $? "monitor on COM1: Ctrl-A x3 thrice, bad command, list, create, pause/unpause, info, shutdown (ACPI button; Xen control/shutdown), destroy" \
   "$(tail -n1 "$out/monitor/session.txt")"
 [ "$(cat "$out/churn/rc" 2>/dev/null)" = 0 ]
 result $? "100 VMs created and destroyed at the monitor leave the free memory where it was" \

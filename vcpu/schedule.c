@@ -148,6 +148,7 @@ int vsched_attach(struct vcpu *v, uint32_t weight, uint64_t affinity)
     v->detached = false;
     v->pcpu = NULL;
     v->wake_tsc = NO_DEADLINE;
+    v->cpus_used = 0;
     int c = sched_place(&sched, &v->sched);
     if (c < 0)
         return -1;
@@ -188,6 +189,7 @@ static void load(struct pcpu *cpu, struct vcpu *v)
     write_dr3(st->dr[3]);
     write_dr6(st->dr6);
     v->pcpu = cpu;
+    v->cpus_used |= 1ull << cpu->index;
     cpu->loaded = v;
 }
 

@@ -72,6 +72,7 @@ struct vcpu {
     bool leave;                 /* vcpu_run stops before the next entry */
     uint64_t wake_tsc;          /* while waiting: when to look at the board again */
     bool detached;              /* out of the scheduler for good (its VM ends) */
+    uint64_t cpus_used;         /* bit n: it has run on physical CPU n */
     struct vcpu_cpu_state cpu_state;
 
     /* Run-loop bookkeeping (vcpu/run.c) */

@@ -664,7 +664,28 @@ struct vm *vm_first(void)
 }
 
 static bool finish_vm(struct vm *vm);
-static uint64_t teardown_cycles;        /* the last VM's resources freed, without its report */
+static uint64_t teardown_cycles;
+
+/* Where each vCPU ran: "0,2" for a mask. */
+static void cpu_list(uint64_t mask, char *out, size_t size)
+{
+    size_t n = 0;
+    out[0] = '\0';
+    for (unsigned c = 0; c < 64 && n + 4 < size; c++)
+        if (mask & (1ull << c))
+            n += (size_t)snprintf(out + n, size - n, n ? ",%u" : "%u", c);
+}
+
+static void print_placement(const struct vm *vm)
+{
+    for (unsigned i = 0; i < vm->machine.nr_vcpus; i++) {
+        const struct vcpu *v = &vm->vcpus[i];
+        char cpus[64];
+        cpu_list(v->cpus_used, cpus, sizeof(cpus));
+        printk("keel: vm %s vcpu %u ran on CPUs %s, moved %lu times, ran %lu ms\n", vm->cfg.name, i,
+               cpus[0] ? cpus : "none", v->sched.nr_migrations, v->sched.ran_ns / 1000000);
+    }
+}        /* the last VM's resources freed, without its report */
 
 /* Its end line, figures, and what its config says follows: true when it
  * started again (it stays a live VM), false when it is gone or preserved.
@@ -689,6 +710,7 @@ static bool finish_vm(struct vm *vm)
     printk("keel: vm %s ran from tsc %lu to %lu\n", vm->cfg.name, vm->started_at, ended_at);
     for (unsigned i = 0; i < vm->machine.nr_vcpus; i++)
         exit_stats_print(&vm->vcpus[i].stats, vm->cfg.name, i);
+    print_placement(vm);
     if (vm->xen)
         xen_print_stats(vm->xen);
     if (action == VM_ACTION_PRESERVE) {

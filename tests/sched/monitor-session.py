@@ -5,11 +5,13 @@
    tests/sched/monitor-session.py --iso ISO --dir DIR [--timeout S]
 
 Boots ISO in Bochs (tools/monitor_console.py: COM1 on a pseudo-terminal),
-waits for its VMs (ticker, button), then types: Ctrl-A three times twice
-(the console goes from the first VM to the next, then to the monitor), a
-bad command, list, create of a config given with start=no, destroy of an
-unknown name, pause and unpause, info, shutdown (a Multiboot guest that
-powers off when it hears the ACPI power button), destroy of the last VM;
+waits for its VMs (ticker, button, and xenvm: Linux in Xen-compatible mode
+at its shell), then types: Ctrl-A three times, three times (the console
+goes from the first VM to each next one, then to the monitor), a bad
+command, list, create of a config given with start=no, destroy of an
+unknown name, pause and unpause, info, shutdown of a Multiboot guest that
+powers off when it hears the ACPI power button, shutdown of the Linux VM
+(control/shutdown in its xenstore), destroy of the last VM;
 and checks what each prints and that Keel then powers the machine off by
 itself. Everything read is kept in DIR/serial.txt; the last line is
 "monitor-session: PASS" or "monitor-session: FAIL: why", and so is the exit
@@ -26,6 +28,7 @@ from monitor_console import BochsConsole  # noqa: E402
 CTRL_A = b"\x01"
 STEPS = [  # (what to type, what must then appear, seconds)
     (CTRL_A * 3, rb"console input goes to vm button", 120),      # from the first VM, on in turn
+    (CTRL_A * 3, rb"console input goes to vm xenvm", 120),
     (CTRL_A * 3, rb"console input goes to the monitor", 120),
     (b"frobnicate\r", rb"keel: monitor: unknown command \"frobnicate\"; try help", 60),
     (b"list\r", rb"\n +\d+ ticker +(running|blocked) +16 +1 ", 60),
@@ -36,6 +39,7 @@ STEPS = [  # (what to type, what must then appear, seconds)
     (b"unpause ticker\r", rb"\(keel\) ", 60),
     (b"info button\r", rb"vm button: vcpu 0: ", 60),
     (b"shutdown button\r", rb"keel: vm button ended: poweroff", 300),
+    (b"shutdown xenvm\r", rb"keel: vm xenvm ended: poweroff", 300),
     (b"destroy ticker\r", rb"keel: vm ticker ended: destroyed \(monitor\)", 120),
 ]
 
@@ -55,7 +59,9 @@ def main():
 
     if not con.expect(rb"keel: vm ticker started(.|\n)*keel: vm button started", 600):
         fail("the VMs did not start")
-    con.expect(rb"ticker: ok: first timer interrupt", 120)     # past its start-up output
+    if not con.expect(rb"\[xenvm\] keel-guest: no keel.test= given", 900):
+        fail("the Linux VM did not reach its shell")
+    con.expect(rb"\[xenvm\] keel# ", 60)
     for typed, expect, seconds in STEPS:
         start = len(con.buf)
         con.type(typed, delay=0.05)
