@@ -265,7 +265,7 @@ bochs_outcome "$out/weights" "sched (weights): keel powers off after the last VM
 check_scenarios "$out/weights" tests/sched/weights.txt
 check_weights_group "$out/weights"
 [ "$(cat "$out/monitor/rc" 2>/dev/null)" = 0 ]
-result $? "monitor on COM1: Ctrl-A x3 thrice, bad command, list, create, pause/unpause, info, shutdown (ACPI button; Xen control/shutdown), destroy" \
+result $? "monitor on COM1: Ctrl-A x3 thrice, bad command, list, create, pause/unpause, info, reboot, shutdown (ACPI button; Xen control/shutdown), destroy" \
   "$(tail -n1 "$out/monitor/session.txt")"
 [ "$(cat "$out/churn/rc" 2>/dev/null)" = 0 ]
 result $? "100 VMs created and destroyed at the monitor leave the free memory where it was" \

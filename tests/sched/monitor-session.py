@@ -9,8 +9,8 @@ waits for its VMs (ticker, button, and xenvm: Linux in Xen-compatible mode
 at its shell), then types: Ctrl-A three times, three times (the console
 goes from the first VM to each next one, then to the monitor), a bad
 command, list, create of a config given with start=no, destroy of an
-unknown name, pause and unpause, info, shutdown of a Multiboot guest that
-powers off when it hears the ACPI power button, shutdown of the Linux VM
+unknown name, pause and unpause, info, reboot and then shutdown of a
+Multiboot guest that powers off when it hears the ACPI power button, shutdown of the Linux VM
 (control/shutdown in its xenstore), destroy of the last VM;
 and checks what each prints and that Keel then powers the machine off by
 itself. Everything read is kept in DIR/serial.txt; the last line is
@@ -38,6 +38,8 @@ STEPS = [  # (what to type, what must then appear, seconds)
     (b"list\r", rb"\n +\d+ ticker +paused ", 60),
     (b"unpause ticker\r", rb"\(keel\) ", 60),
     (b"info button\r", rb"vm button: vcpu 0: ", 60),
+    # reboot of a native guest: the power button, and its power-off restarts it
+    (b"reboot button\r", rb"keel: vm button restarting \(restart\)(.|\n)*\[button\] button: waiting", 300),
     (b"shutdown button\r", rb"keel: vm button ended: poweroff", 300),
     (b"shutdown xenvm\r", rb"keel: vm xenvm ended: poweroff", 300),
     (b"destroy ticker\r", rb"keel: vm ticker ended: destroyed \(monitor\)", 120),
