@@ -176,7 +176,7 @@ static bool write_config(const struct vm_config *c, struct writer *w)
         for (unsigned i = 0; i < c->nr_disks; i++) {
             char prefix[64];
             snprintf(prefix, sizeof prefix, "vdev=%s, access=%s, target=", c->disks[i].vdev_name,
-                     c->disks[i].read_only ? "r" : "rw");
+                     c->disks[i].read_only ? "r" : c->disks[i].shared ? "rw!" : "rw");
             put_string(w, prefix, c->disks[i].target);
             put(w, i + 1 < c->nr_disks ? ", " : " ]\n");
         }
