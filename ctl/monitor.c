@@ -40,6 +40,21 @@ static const char help_text[] =
     "  help                  this text\n"
     "Ctrl-A three times moves the console input on: monitor, each VM, monitor.\n";
 
+/* What a config's `name` may be (docs/config.md): 1-31 of A-Za-z0-9_.- */
+static bool valid_name(const char *s)
+{
+    size_t n = strlen(s);
+    if (n == 0 || n > 31)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+              c == '.' || c == '-'))
+            return false;
+    }
+    return true;
+}
+
 /* A VM named by the command's argument, or NULL after saying why. */
 static struct vm *named_vm(const char *cmd, int argc, char **argv)
 {
@@ -67,6 +82,8 @@ static void run(int argc, char **argv)
         const char *name = argc == 3 && strncmp(argv[2], "name=", 5) == 0 && argv[2][5] ? argv[2] + 5 : NULL;
         if (argc < 2 || (argc == 3 && !name) || argc > 3)
             printk("keel: monitor: usage: create PATH [name=NAME] (a config given to GRUB, e.g. /boot/vm.cfg)\n");
+        else if (name && !valid_name(name))
+            printk("keel: monitor: create: a name is 1-31 characters of A-Za-z0-9_.-\n");
         else if (vm_create(boot, argv[1], name))
             printk("keel: monitor: create: no boot module \"%s\" (give GRUB 'module2 %s type=vm start=no')\n",
                    argv[1], argv[1]);
