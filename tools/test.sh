@@ -56,7 +56,7 @@ start_bochs() {  # DIR ISO CPUS [VAR=VALUE...]: boot ISO in the background
   local dir=$1 iso=$2 cpus=$3
   shift 3
   wait_for_slot
-  ( boot_in_bochs "$iso" "$dir" 900 "$cpus" "$@"
+  ( boot_in_bochs "$iso" "$dir" "${bochs_timeout:-900}" "$cpus" "$@"
     echo $? > "$dir/bochs.rc" ) &
 }
 # How a run ended. Sets bochs_failed to Bochs's reason when the emulator
@@ -242,7 +242,8 @@ if kernel=$(tools/linux-kernel.sh) && initrd=$(tools/initramfs.sh); then
     debian_ok=1
     mkdir -p "$out/linux-debian/files"  # its PV disk test reads the Xen group's disk
     cp "$xen/files/xenblk.img" "$out/linux-debian/files/"
-    start_linux_group tests/linux/debian 1 "$debian" "$debinitrd" KEEL_BOCHS_MEGS=1024
+    # Two Debian kernels, one after another: minutes of emulated time each.
+    bochs_timeout=1800 start_linux_group tests/linux/debian 1 "$debian" "$debinitrd" KEEL_BOCHS_MEGS=1024
   fi
 fi
 wait
