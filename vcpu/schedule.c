@@ -145,7 +145,6 @@ int vsched_attach(struct vcpu *v, uint32_t weight, uint64_t affinity)
         return -1;
     cpu_state_reset(&v->cpu_state);
     v->created = false;
-    v->detached = false;
     v->pcpu = NULL;
     v->wake_tsc = NO_DEADLINE;
     v->cpus_used = 0;
@@ -326,7 +325,6 @@ static void after_slice(unsigned c, struct pcpu *cpu, struct vcpu *v, enum vcpu_
         vsched_wake(v);                 /* kicked while it was getting blocked */
     if (stop == VCPU_STOP_END) {
         unload(cpu, v);
-        v->detached = true;
         v->machine->ops->gone(v);       /* the VM may be freed from here on */
     }
 }

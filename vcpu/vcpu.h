@@ -71,7 +71,6 @@ struct vcpu {
     uint64_t slice_end;         /* host TSC: back to the scheduler at the first exit after it */
     bool leave;                 /* vcpu_run stops before the next entry */
     uint64_t wake_tsc;          /* while waiting: when to look at the board again */
-    bool detached;              /* out of the scheduler for good (its VM ends) */
     uint64_t cpus_used;         /* bit n: it has run on physical CPU n */
     struct vcpu_cpu_state cpu_state;
 

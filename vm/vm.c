@@ -434,8 +434,7 @@ static int build(struct vm *vm, const struct boot_info *bi)
     machine_init(&vm->machine, &vm->mem, &vm_vcpu_ops, c->vcpus);
     vm->machine.bus_hz = PLATFORM_BUS_HZ;
     vm->ended_by = NULL;            /* a restarted VM's end is its own */
-    vm->tsc_offset = (uint64_t)0 - rdtsc();     /* the guest's TSC starts at 0 */
-    vm->machine.tsc_offset = vm->tsc_offset;
+    vm->machine.tsc_offset = (uint64_t)0 - rdtsc();     /* the guest's TSC starts at 0 */
     for (unsigned i = 0; i < vm->machine.nr_vcpus; i++) {
         struct vcpu *v = &vm->vcpus[i];
         memset(v, 0, sizeof(*v));

@@ -30,7 +30,6 @@ struct vm {
     struct ept ept;
     struct machine machine;         /* what its vCPUs share: lock, ending, ops, extensions */
     struct vcpu vcpus[VM_VCPUS_MAX];
-    uint64_t tsc_offset;            /* guest TSC = host TSC + this, the same on every vCPU */
     uint64_t started_at;            /* host TSC when vCPU 0 was first entered */
     struct vcpu *ended_by;
     struct uart uart;
