@@ -19,6 +19,7 @@
 #include "lib/print.h"
 #include "vcpu/cpuid.h"
 #include "ctl/monitor.h"
+#include "ctl/network.h"
 #include "vcpu/schedule.h"
 #include "vm/console_switch.h"
 #include "vm/vm.h"
@@ -85,6 +86,7 @@ static void control(void)
     if (vm_first() || stay_up)
         return;
     vsched_print_stats();
+    network_print_stats();
     printk("keel: no VM left; powering off (tsc %lu)\n", rdtsc());
     machine_power_off(&boot_info);
 }
@@ -136,11 +138,12 @@ static void keel_main(uint32_t magic, uint64_t info)
     this_pcpu()->apic_id = host_apic_id();
     static const struct smp_ap_hooks ap_hooks = { .enable = vmx_cpu_enable, .run = vsched_cpu_loop };
     smp_start_aps(host_acpi_cpu_count(boot_info.rsdp), &ap_hooks);
-    static const struct vsched_hooks sched_hooks = { .control = control };
+    static const struct vsched_hooks sched_hooks = { .control = control, .poll = network_poll };
     vsched_init(nr_pcpus, &sched_hooks);
     static const struct console_switch_hooks switch_hooks = { monitor_input, monitor_prompt };
     console_switch_init(&switch_hooks);
     monitor_init(&boot_info);
+    network_init(boot_info.cmdline);
     size_t n;
     const char *opt = cmdline_option(boot_info.cmdline, "stay", &n);
     stay_up = opt && n == 1 && opt[0] == '1';

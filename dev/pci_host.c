@@ -4,7 +4,6 @@
 #include <string.h>
 #include "dev/pci_host.h"
 
-#define ADDR_ENABLE     (1u << 31)
 #define ADDR_BUS(a)     (((a) >> 16) & 0xff)
 #define ADDR_DEVFN(a)   (((a) >> 8) & 0xff)
 #define ADDR_REG(a)     ((a) & 0xfc)
@@ -15,10 +14,6 @@ static uint32_t get32(const uint8_t *p)
 {
     return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
-
-#define BAR_IO          (1u << 0)
-#define BAR_MEM_TYPE    (3u << 1)
-#define BAR_MEM_64      (2u << 1)
 
 void pci_host_init(struct pci_host *h)
 {
@@ -52,7 +47,7 @@ struct pci_function *pci_host_add_function(struct pci_host *h, uint8_t devfn)
 static bool bar_is_64(const struct pci_function *f, unsigned bar)
 {
     uint32_t reg = get32(&f->config[PCI_BAR0 + 4 * bar]);
-    return !(reg & BAR_IO) && (reg & BAR_MEM_TYPE) == BAR_MEM_64 && bar + 1 < PCI_BARS;
+    return !(reg & PCI_BAR_IO) && (reg & PCI_BAR_MEM_TYPE) == PCI_BAR_MEM_64 && bar + 1 < PCI_BARS;
 }
 
 /* The upper register of a 64-bit BAR below it. */
@@ -75,7 +70,7 @@ uint64_t pci_bar_decoded(const struct pci_function *f, unsigned bar)
         val |= hi << 32;
         all |= hi_mask << 32;
     }
-    uint32_t decode = (val & BAR_IO) ? PCI_COMMAND_IO : PCI_COMMAND_MEMORY;
+    uint32_t decode = (val & PCI_BAR_IO) ? PCI_COMMAND_IO : PCI_COMMAND_MEMORY;
     uint64_t base = val & all;
     if (!all || !(f->config[PCI_COMMAND] & decode) || !base || sizing)
         return PCI_BAR_NONE;
@@ -111,7 +106,7 @@ static bool overlaps(unsigned off, unsigned size, unsigned first, unsigned len)
 
 static struct pci_function *lookup(struct pci_host *h)
 {
-    if (!(h->address & ADDR_ENABLE) || ADDR_BUS(h->address) != 0)
+    if (!(h->address & PCI_CONFIG_ENABLE) || ADDR_BUS(h->address) != 0)
         return NULL;
     for (unsigned i = 0; i < h->nr_functions; i++)
         if (h->function[i].devfn == ADDR_DEVFN(h->address))

@@ -7,16 +7,10 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include "hw/pci.h"
 
-#define PCI_CONFIG_ADDRESS 0xcf8
-#define PCI_CONFIG_DATA    0xcfc
 #define PCI_MAX_FUNCTIONS  8
 
-#define PCI_COMMAND         0x04
-#define PCI_COMMAND_IO      (1u << 0)   /* I/O BARs decode */
-#define PCI_COMMAND_MEMORY  (1u << 1)   /* memory BARs decode */
-#define PCI_BAR0            0x10        /* six BAR registers from here */
-#define PCI_BARS            6
 #define PCI_BAR_NONE        UINT64_MAX  /* a BAR that decodes nothing */
 
 /* Where one of a function's BARs decodes changed: the guest wrote the BAR

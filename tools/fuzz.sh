@@ -21,9 +21,9 @@ root=$PWD
 build=${KEEL_BUILD:-$root/build}
 out=$build/fuzz
 
-all_targets=(fuzz_xenstore fuzz_blkback fuzz_mmio_decode fuzz_config fuzz_linux_loader fuzz_multiboot)
-declare -A max_len=([fuzz_xenstore]=4096 [fuzz_blkback]=2048 [fuzz_mmio_decode]=32 [fuzz_config]=4096
-                    [fuzz_linux_loader]=16384 [fuzz_multiboot]=16384)
+all_targets=(fuzz_xenstore fuzz_blkback fuzz_netback fuzz_mmio_decode fuzz_config fuzz_linux_loader fuzz_multiboot fuzz_net_offload)
+declare -A max_len=([fuzz_xenstore]=4096 [fuzz_blkback]=2048 [fuzz_netback]=8192 [fuzz_mmio_decode]=32 [fuzz_config]=4096
+                    [fuzz_linux_loader]=16384 [fuzz_multiboot]=16384 [fuzz_net_offload]=16384)
 
 seconds=60 runs= jobs=2 targets=()
 usage() { sed -n '3,18p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }

@@ -17,7 +17,7 @@
 # The configuration depends on nothing of the host's desktop: dummy sound
 # drivers (Bochs's ALSA driver aborts Bochs where there is no sound card),
 # the `term` display drawing into a file with TERM=xterm, no parallel port,
-# no network, no USB.
+# no network unless KEEL_BOCHS_NIC asks for one, no USB.
 #
 # KEEL_BOCHS_DISK=PATH attaches a raw (flat) disk image as ata0-slave, which
 # Keel names /dev/hdb (the CD-ROM is ata0-master). Bochs 2.7 refuses a size
@@ -27,6 +27,11 @@
 # at least one such cylinder (516096 bytes), so that view is never empty. The
 # image is written in place; Bochs runs with -unlock so that the lock file a
 # SIGKILL leaves behind does not refuse the next run.
+#
+# KEEL_BOCHS_NIC=slirp adds an Intel e1000 (82540EM) on Bochs's user-mode NAT
+# (xen-netif.md §5.7): network 10.0.2.0/24, DHCP from .15, and a guest's TCP
+# to 10.0.2.2:PORT reaches this machine's 127.0.0.1:PORT; nothing else of the
+# host's network. KEEL_BOCHS_PKTLOG=PATH logs every frame there (as text).
 #
 # KEEL_BOCHS_LOG=PATH keeps Bochs's own output (stdout, stderr and its log).
 # SIGINT, SIGTERM or SIGHUP to this script kill the Bochs it started (by
@@ -80,6 +85,16 @@ if [ -n "${KEEL_BOCHS_DISK:-}" ]; then
   echo "ata0-slave: type=disk, path=$disk_abs, mode=flat" >> "$work/bochsrc"
   unlock=(-unlock)
 fi
+case ${KEEL_BOCHS_NIC:-} in
+  "") ;;
+  slirp)
+    { echo "# slirp config"
+      echo "restricted = 0"
+      [ -n "${KEEL_BOCHS_PKTLOG:-}" ] && echo "pktlog = $(readlink -f "$KEEL_BOCHS_PKTLOG")"
+    } > "$work/slirp.conf"
+    echo "e1000: enabled=1, mac=52:54:00:12:34:56, ethmod=slirp, script=$work/slirp.conf" >> "$work/bochsrc" ;;
+  *) cannot_start "KEEL_BOCHS_NIC=$KEEL_BOCHS_NIC: only slirp is known" ;;
+esac
 echo c > "$work/cont"
 
 # timeout makes itself a process group leader: its PID names Bochs's group.

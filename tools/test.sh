@@ -73,6 +73,12 @@ bochs_outcome() {  # DIR LABEL
     124) result 1 "$2" "$last" ;;
     *) bochs_failed=${last#bochs: }; result 1 "$2" "Bochs failed: $bochs_failed" ;;
   esac
+  # A run that did not end by itself: its last lines, for a CI log that
+  # keeps nothing else.
+  if [ "$rc" != 0 ]; then
+    echo "   last lines of $1/serial.txt:"
+    tail -n 12 "$1/serial.txt" 2>/dev/null | cut -c1-200 | sed 's/^/   | /'
+  fi
 }
 
 
@@ -198,6 +204,49 @@ check_xen_group() {
   result $? "Linux (pair): cpus = \"1\" keeps the VM on CPU 1" "got '$placed'"
 }
 
+# The TCP transfer between the network group's VMs: what net-a received is
+# what net-b sent (both print the md5 of their copy).
+check_net_transfer() {  # DIR
+  local sent got
+  sent=$(grep -aoE '\[net-b\] keel-test: sending [0-9]+ bytes md5=[0-9a-f]{32}' "$1/serial.txt" | grep -oE '[0-9]+ bytes md5=.*')
+  got=$(grep -aoE '\[net-a\] keel-test: received [0-9]+ bytes md5=[0-9a-f]{32}' "$1/serial.txt" | grep -oE '[0-9]+ bytes md5=.*')
+  [ -n "$sent" ] && [ "$sent" = "$got" ]
+  result $? "Linux (net): the 4 MiB net-b sent over TCP arrived whole at net-a" "sent '$sent', received '$got'"
+}
+
+# The uplink (tests/linux/uplink): a VM fetches a file from an HTTP server on
+# this machine's 127.0.0.1, through Keel's switch, the e1000 Keel drives and
+# Bochs's slirp. The server runs outside the job table (wait must not wait
+# for it) and is stopped once the runs have ended.
+uplink=$out/linux-uplink
+start_uplink_group() {  # KERNEL INITRD
+  local port
+  mkdir -p "$uplink/files" "$uplink/www"
+  head -c 1048576 /dev/urandom > "$uplink/www/blob"
+  port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  (setsid python3 -m http.server --bind 127.0.0.1 --directory "$uplink/www" "$port" \
+     > "$uplink/http.log" 2>&1 & echo $! > "$uplink/http.pid")
+  sed "s/@PORT@/$port/g" tests/linux/uplink/net-up.cfg.in > "$uplink/net-up.cfg"
+  cp "$1" "$uplink/files/bzImage"
+  cp "$2" "$uplink/files/initrd.img"
+  tools/mkiso.sh -o "$uplink/linux.iso" -k "$build/keel.elf" -d "$uplink/files" \
+    -c "$(cat tests/linux/uplink/keel.cmdline)" "$uplink/net-up.cfg" >/dev/null 2>"$uplink/mkiso.log" ||
+    result 1 "build $uplink/linux.iso" "see $uplink/mkiso.log"
+  start_bochs "$uplink" "$uplink/linux.iso" 1 KEEL_BOCHS_NIC=slirp KEEL_BOCHS_PKTLOG="$uplink/pktlog.txt"
+}
+check_uplink_group() {
+  kill "$(cat "$uplink/http.pid" 2>/dev/null)" 2>/dev/null
+  bochs_outcome "$uplink" "Linux (uplink): keel powers off after the last VM"
+  check_scenarios "$uplink" tests/linux/uplink/scenarios.txt
+  local want got
+  want=$(md5sum < "$uplink/www/blob" | cut -d' ' -f1)
+  got=$(grep -aoE 'keel-test: fetched [0-9]+ bytes md5=[0-9a-f]{32}' "$uplink/serial.txt" | grep -oE '[0-9a-f]{32}$')
+  [ "$want" = "$got" ]
+  result $? "Linux (uplink): the file served on 127.0.0.1 arrived whole through the e1000" "want $want, got '$got'"
+  grep -q "keel: uplink: e1000 at " "$uplink/serial.txt"
+  result $? "Keel found and brought up the e1000 at boot" "$(grep -a 'keel: uplink' "$uplink/serial.txt" | head -n1)"
+}
+
 # The Debian kernel's initramfs also carries the modules its PV disk test
 # loads (xen-blkfront, and ext4 with what it needs), from Debian's own package.
 debian_initramfs() {  # MODULES_DIR: prints the initramfs path
@@ -235,6 +284,10 @@ if kernel=$(tools/linux-kernel.sh) && initrd=$(tools/initramfs.sh); then
       > "$out/monitor/session.txt" 2>&1
     echo $? > "$out/monitor/rc" ) &
   start_linux_group tests/linux/vms 1 "$kernel" "$initrd"
+  # The PV network: three VMs on two bridges (tests/linux/net), and a VM
+  # behind the uplink NIC (tests/linux/uplink).
+  start_linux_group tests/linux/net 2 "$kernel" "$initrd"
+  start_uplink_group "$kernel" "$initrd"
   start_linux_group tests/linux/smp 2 "$kernel" "$initrd"
   start_xen_group "$kernel" "$initrd"
   if debian=$(tools/linux-kernel.sh --debian) && debmods=$(tools/linux-kernel.sh --debian-modules) &&
@@ -281,6 +334,9 @@ echo "== Linux guests under Keel in Bochs"
 if [ $linux_ok -eq 1 ]; then
   check_linux_group tests/linux/vms 1
   check_linux_group tests/linux/smp 2
+  check_linux_group tests/linux/net 2
+  check_net_transfer "$out/linux-net"
+  check_uplink_group
   check_xen_group
   if [ $debian_ok -eq 1 ]; then
     check_linux_group tests/linux/debian 1

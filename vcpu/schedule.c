@@ -374,6 +374,7 @@ void vsched_cpu_loop(void)
             hooks->control();
         }
         uint64_t now = rdtsc(), now_ns = tsc_to_ns(now);
+        uint64_t next_poll = c == 0 && hooks->poll ? hooks->poll(now) : NO_DEADLINE;
         if (sched_replenish_due(&sched, now_ns))
             replenish(now_ns);
         uint64_t slice_ns;
@@ -381,6 +382,8 @@ void vsched_cpu_loop(void)
         uint64_t next_wake = wake_due(c, now, now_ns);
         if (next_control < next_wake)
             next_wake = next_control;   /* CPU 0's own work is one more thing to wake for */
+        if (next_poll < next_wake)
+            next_wake = next_poll;
         cpu->resched = false;           /* this pick is the one asked for */
         struct sched_entity *e = sched_pick(&sched, c, now_ns, &slice_ns);
         spin_unlock(&rq_lock[c]);

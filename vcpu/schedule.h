@@ -22,6 +22,10 @@ struct vsched_hooks {
     /* Keel's own work between slices on CPU 0, once vsched_request_control
      * asked for it (ending VMs, starting them), with no vCPU loaded there. */
     void (*control)(void);
+    /* Keel's device polling on CPU 0 at every pass of its loop (the uplink
+     * NIC, which raises no interrupt): cheap when there is nothing; returns
+     * the TSC time it wants to run again, or NO_DEADLINE. May be NULL. */
+    uint64_t (*poll)(uint64_t now);
 };
 
 /* Once, on CPU 0, after every CPU is online and before vCPUs are attached. */

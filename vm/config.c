@@ -469,6 +469,23 @@ static int disk_entry(struct parser *ps, struct span v, struct vm_config *out)
     return 0;
 }
 
+static int vif_entry(struct parser *ps, struct span v, struct vm_config *out)
+{
+    const char *why;
+
+    if (out->nr_vifs >= CONFIG_VIFS_MAX)
+        return fail(ps, "too many list entries");
+    struct vm_vif *vif = &out->vifs[out->nr_vifs];
+    if (vif_spec_parse(v.s, v.n, vif, &why) < 0)
+        return fail(ps, why);
+    for (unsigned i = 0; i < out->nr_vifs; i++)
+        if (vif->mac_given && out->vifs[i].mac_given &&
+            memcmp(out->vifs[i].mac, vif->mac, CONFIG_MAC_LEN) == 0)
+            return fail(ps, "mac used twice");
+    out->nr_vifs++;
+    return 0;
+}
+
 static int parse_list(struct parser *ps, struct vm_config *out, list_entry_fn entry)
 {
     unsigned open_line = ps->line;
@@ -558,7 +575,8 @@ static int parse_value(struct parser *ps, enum key_id id, struct vm_config *out)
         out->cpu_weight = (unsigned)v;
         return 0;
     case KEY_VIF:
-        return fail(ps, "not supported yet");
+        out->vif_line = ps->line;
+        return parse_list(ps, out, vif_entry);
     case KEY_UNKNOWN:
         break;
     }

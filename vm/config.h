@@ -15,6 +15,10 @@
 #define CONFIG_KEY_MAX      32
 #define CONFIG_MSG_MAX      96
 #define CONFIG_DISKS_MAX    4
+#define CONFIG_VIFS_MAX     4
+#define CONFIG_MAC_LEN      6
+#define CONFIG_VIF_NAME_MAX 16 /* bridge and port names, NUL included (Linux's IFNAMSIZ) */
+#define CONFIG_VIF_BRIDGE_DEFAULT "xenbr0"  /* xl's default bridge */
 #define CONFIG_CPUS_MAX     64 /* `cpus` names physical CPUs 0..63: one uint64_t mask */
 
 /* `cpu_weight`: the credit scheduler's proportional share (xl.cfg(5)). */
@@ -41,6 +45,19 @@ struct vm_disk {
  * a short static reason. vm/disk_spec.c. */
 int disk_spec_parse(const char *spec, size_t len, struct vm_disk *out, const char **why);
 
+/* One `vif = [ ... ]` entry (xl-network-configuration(5)): a PV NIC on a
+ * bridge of Keel's virtual switch. */
+struct vm_vif {
+    uint8_t mac[CONFIG_MAC_LEN];
+    bool mac_given;                       /* else the VM derives it from its name */
+    char bridge[CONFIG_VIF_NAME_MAX];     /* default xenbr0 */
+    char vifname[CONFIG_VIF_NAME_MAX];    /* "" = vif<domid>.<devid> */
+};
+
+/* Parse one VIFSPEC of `len` bytes into `out`. 0, or -1 with *why set to a
+ * short static reason. vm/vif_spec.c. */
+int vif_spec_parse(const char *spec, size_t len, struct vm_vif *out, const char **why);
+
 struct vm_config {
     char name[CONFIG_NAME_MAX];
     enum vm_type type;
@@ -64,6 +81,9 @@ struct vm_config {
     bool xen_platform_pci;                /* Xen-compatible mode (xl.cfg key), default 0 */
     unsigned nr_disks;
     struct vm_disk disks[CONFIG_DISKS_MAX];
+    unsigned nr_vifs;                     /* devid = index */
+    unsigned vif_line;                    /* where `vif` was, for the VM's later errors */
+    struct vm_vif vifs[CONFIG_VIFS_MAX];
 };
 
 /* Where and why parsing failed. `key` is "" when the error is not about a key

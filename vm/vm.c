@@ -9,7 +9,9 @@
 #include "lib/print.h"
 #include "dev/bochs_shutdown.h"
 #include "dev/debug_exit.h"
+#include "net/vswitch.h"
 #include "pvio/blk/vbd.h"
+#include "pvio/net/vif.h"
 #include "pvio/xen/xen.h"
 #include "vcpu/schedule.h"
 #include "boot/linux_loader.h"
@@ -139,6 +141,15 @@ static int fail(struct vm *vm, const char *key, const char *fmt, const char *det
     char what[128];
     snprintf(what, sizeof(what), fmt, detail);
     snprintf(vm->build_error, sizeof(vm->build_error), "%s: %s: %s", vm->cfg_path, key, what);
+    return -1;
+}
+
+/* The same, for a key whose line the parser kept: "file:line: key: ...". */
+static int fail_line(struct vm *vm, unsigned line, const char *key, const char *fmt, const char *detail)
+{
+    char what[128];
+    snprintf(what, sizeof(what), fmt, detail);
+    snprintf(vm->build_error, sizeof(vm->build_error), "%s:%u: %s: %s", vm->cfg_path, line, key, what);
     return -1;
 }
 
@@ -374,8 +385,51 @@ _Static_assert(sizeof(((struct vbd_config *)0)->target) >= sizeof(((struct vm_di
                sizeof(((struct vbd_config *)0)->vdev_name) >= sizeof(((struct vm_disk *)0)->vdev_name),
                "a disk's config must fit the backend's");
 
+/* A MAC for a vif the config gives none: Xen's OUI 00:16:3e and three
+ * bytes of a hash of the VM's name and the vif's index (xl draws them at
+ * random; a hash keeps a VM's address across reboots), the top bit clear
+ * as xl leaves it. */
+static void derive_mac(const char *name, unsigned devid, uint8_t mac[NET_MAC_LEN])
+{
+    uint32_t h = 2166136261u;           /* FNV-1a */
+    for (const char *p = name; *p; p++)
+        h = (h ^ (uint8_t)*p) * 16777619u;
+    h = (h ^ '/') * 16777619u;
+    h = (h ^ (uint8_t)devid) * 16777619u;
+    const uint8_t xen_oui[3] = { 0x00, 0x16, 0x3e };
+    memcpy(mac, xen_oui, 3);
+    mac[3] = (uint8_t)(h >> 16) & 0x7f;
+    mac[4] = (uint8_t)(h >> 8);
+    mac[5] = (uint8_t)h;
+}
+
+static int create_vif(struct vm *vm, unsigned devid)
+{
+    const struct vm_config *c = &vm->cfg;
+    const struct vm_vif *v = &c->vifs[devid];
+    char why[128];
+    struct vswitch_bridge *br = vswitch_bridge_find(v->bridge);
+    if (!br) {
+        snprintf(why, sizeof(why), "bridge %s does not exist (Keel's command line names its bridges: "
+                 "bridges=NAME,...; xenbr0 always exists)", v->bridge);
+        return fail_line(vm, c->vif_line, "vif", "%s", why);
+    }
+    struct vif_config vc = { .devid = devid };
+    if (v->mac_given)
+        memcpy(vc.mac, v->mac, NET_MAC_LEN);
+    else
+        derive_mac(c->name, devid, vc.mac);
+    if (v->vifname[0])
+        memcpy(vc.name, v->vifname, sizeof(vc.name));
+    else
+        snprintf(vc.name, sizeof(vc.name), "vif%u.%u", vm->id, devid);
+    if (vif_create(vm->xen, &vc, br, why, sizeof(why)))
+        return fail_line(vm, c->vif_line, "vif", "%s", why);
+    return 0;
+}
+
 /* The Xen-compatible mode: the domain over the VM's parts, then a virtual
- * block device per disk. */
+ * block device per disk and a network interface per vif. */
 static int create_xen(struct vm *vm, const struct boot_info *bi)
 {
     const struct vm_config *c = &vm->cfg;
@@ -404,6 +458,9 @@ static int create_xen(struct vm *vm, const struct boot_info *bi)
         if (vbd_create(vm->xen, &vbd, bi, why, sizeof(why)))
             return fail(vm, "disk", "%s", why);
     }
+    for (unsigned i = 0; i < c->nr_vifs; i++)
+        if (create_vif(vm, i))
+            return -1;
     return 0;
 }
 
@@ -414,6 +471,8 @@ static int build(struct vm *vm, const struct boot_info *bi)
         return fail(vm, "type", "%s", "\"bios\" guests are not supported yet");
     if (c->nr_disks && !c->xen_platform_pci)
         return fail(vm, "disk", "%s", "PV disks need xen_platform_pci = 1");
+    if (c->nr_vifs && !c->xen_platform_pci)
+        return fail_line(vm, c->vif_line, "vif", "%s", "PV network interfaces need xen_platform_pci = 1");
     if ((c->memory_mib << 20) > PLATFORM_RAM_LIMIT)
         return fail(vm, "memory", "%s", "at most 3584 MiB: RAM ends below the PCI window at 0xe0000000");
     if (c->vcpus > VM_VCPUS_MAX) {
@@ -839,6 +898,9 @@ void vm_print_info(struct vm *vm)
     for (unsigned i = 0; i < c->nr_disks; i++)
         printk("vm %s: disk %s on %s (%s)\n", c->name, c->disks[i].vdev_name, c->disks[i].target,
                c->disks[i].read_only ? "read-only" : c->disks[i].shared ? "writable, shared" : "writable");
+    for (unsigned i = 0; i < c->nr_vifs; i++)
+        printk("vm %s: vif %u on bridge %s%s\n", c->name, i, c->vifs[i].bridge,
+               c->vifs[i].mac_given ? "" : " (MAC derived from the name)");
     for (unsigned i = 0; i < vm->machine.nr_vcpus; i++) {
         const struct vcpu *v = &vm->vcpus[i];
         printk("vm %s: vcpu %u: %s, ran %lu ms, waited at most %lu us to run, moved %lu times\n", c->name, i,

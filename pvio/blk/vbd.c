@@ -14,48 +14,21 @@
 #include "pvio/xen/xen.h"
 #include "pvio/xen/xenstore.h"
 
-enum xenbus_state {
-    XB_UNKNOWN, XB_INITIALISING, XB_INIT_WAIT, XB_INITIALISED, XB_CONNECTED,
-    XB_CLOSING, XB_CLOSED, XB_RECONFIGURING, XB_RECONFIGURED,
-};
-
 #define VDISK_READONLY 4u       /* backend `info` bit (blkif.h) */
-
-/* Lines a vbd may print per VM life: a guest cycling its frontend through
- * failing connects must not flood Keel's console. */
-#define VBD_MESSAGES_MAX 8
 
 static void say(struct xen_vbd *vbd, const char *fmt, const char *detail)
 {
-    char msg[160], line[176];
-    if (vbd->messages >= VBD_MESSAGES_MAX)
-        return;
-    if (++vbd->messages == VBD_MESSAGES_MAX)
-        fmt = "%s: further messages about this disk are suppressed";
-    snprintf(msg, sizeof(msg), fmt, detail);
-    snprintf(line, sizeof(line), "%s: %s", vbd->cfg.vdev_name, msg);
-    xen_message(vbd->d, line);
+    xenbus_dev_say(&vbd->dev, fmt, detail);
 }
 
-static struct xenstore *store_of(struct xen_vbd *vbd) { return vbd->d->store; }
-
-static void be_write(struct xen_vbd *vbd, const char *key, const char *fmt, uint64_t val)
+static void be_write(struct xen_vbd *vbd, const char *key, uint64_t val)
 {
-    char path[96], value[32];
-    snprintf(path, sizeof(path), "%s/%s", vbd->be_path, key);
-    snprintf(value, sizeof(value), fmt, val);
-    xs_write(store_of(vbd), path, value);
+    xenbus_dev_write_u64(&vbd->dev, key, val);
 }
 
 static void switch_state(struct xen_vbd *vbd, enum xenbus_state s)
 {
-    if (vbd->state == s)
-        return;
-    vbd->state = s;
-    be_write(vbd, "state", "%lu", s);
-    /* The frontend's watch event must reach its ring even when this change
-     * did not come from a store request (a broken ring, deferred work). */
-    xen_store_defer(vbd->d);
+    xenbus_dev_switch_state(&vbd->dev, s);
 }
 
 /* --- data path glue ---------------------------------------------------------------- */
@@ -95,16 +68,14 @@ static void frontend_kick(void *ctx)
 
 static int fe_read_u64(struct xen_vbd *vbd, const char *key, uint64_t *val)
 {
-    char path[96];
-    snprintf(path, sizeof(path), "%s/%s", vbd->fe_path, key);
-    return xs_read_u64(store_of(vbd), path, val) == XS_OK ? 0 : -1;
+    return xenbus_dev_read_u64(&vbd->dev, key, val);
 }
 
 static const char *connect(struct xen_vbd *vbd)
 {
     char path[96], protocol[32];
-    snprintf(path, sizeof(path), "%s/protocol", vbd->fe_path);
-    enum xs_error err = xs_read(store_of(vbd), path, protocol, sizeof(protocol));
+    snprintf(path, sizeof(path), "%s/protocol", vbd->dev.fe_path);
+    enum xs_error err = xs_read(vbd->d->store, path, protocol, sizeof(protocol));
     if (err != XS_ENOENT && (err != XS_OK || strcmp(protocol, "x86_64-abi") != 0))
         return "unsupported ring protocol (only x86_64-abi)";
 
@@ -139,10 +110,10 @@ static const char *connect(struct xen_vbd *vbd)
     }
     vbd->port = (uint32_t)port;
 
-    be_write(vbd, "sectors", "%lu", vbd->store->sectors);
-    be_write(vbd, "info", "%lu", vbd->cfg.read_only ? VDISK_READONLY : 0);
-    be_write(vbd, "sector-size", "%lu", BLK_SECTOR_SIZE);
-    be_write(vbd, "physical-sector-size", "%lu", BLK_SECTOR_SIZE);
+    be_write(vbd, "sectors", vbd->store->sectors);
+    be_write(vbd, "info", vbd->cfg.read_only ? VDISK_READONLY : 0);
+    be_write(vbd, "sector-size", BLK_SECTOR_SIZE);
+    be_write(vbd, "physical-sector-size", BLK_SECTOR_SIZE);
     switch_state(vbd, XB_CONNECTED);
     char detail[96];
     snprintf(detail, sizeof(detail), "%s, %lu sectors, %s, %lu ring page%s", vbd->cfg.target,
@@ -159,19 +130,16 @@ static void frontend_changed(void *ctx, const char *changed)
 {
     struct xen_vbd *vbd = ctx;
     (void)changed;
-    uint64_t fe_state;
-    if (fe_read_u64(vbd, "state", &fe_state))
-        return;         /* the frontend removed its nodes: nothing to do */
-    switch (fe_state) {
+    switch (xenbus_dev_frontend_state(&vbd->dev)) {
     case XB_INITIALISING:
-        if (vbd->state == XB_CLOSED || vbd->state == XB_CLOSING) {
+        if (vbd->dev.state == XB_CLOSED || vbd->dev.state == XB_CLOSING) {
             disconnect(vbd);
             switch_state(vbd, XB_INIT_WAIT);
         }
         break;
     case XB_INITIALISED:
     case XB_CONNECTED:
-        if (vbd->state == XB_INIT_WAIT) {
+        if (vbd->dev.state == XB_INIT_WAIT) {
             const char *why = connect(vbd);
             if (why) {
                 say(vbd, "cannot connect: %s", why);
@@ -251,51 +219,29 @@ static const struct xen_backend_ops vbd_ops = {
 static int publish(struct xen_vbd *vbd, char *why, size_t why_size)
 {
     const struct vbd_config *cfg = &vbd->cfg;
-    struct xenstore *xs = vbd->d->store;
-    uint16_t domid = vbd->d->domid;
-    char path[96];
-    snprintf(vbd->fe_path, sizeof(vbd->fe_path), "/local/domain/%u/device/vbd/%u", domid, cfg->vdev);
-    snprintf(vbd->be_path, sizeof(vbd->be_path), "/local/domain/0/backend/vbd/%u/%u", domid, cfg->vdev);
-
-    /* Backend directory: Keel's, readable by the guest. Its keys inherit that. */
-    xs_mkdir(xs, vbd->be_path);
-    xs_set_perms(xs, vbd->be_path, XS_KEEL_DOMID, XS_PERM_NONE, domid, XS_PERM_READ);
-    snprintf(path, sizeof(path), "%s/frontend", vbd->be_path);
-    xs_write(xs, path, vbd->fe_path);
-    be_write(vbd, "frontend-id", "%u", domid);
-    be_write(vbd, "online", "%lu", 1);
-    be_write(vbd, "removable", "%lu", 0);
-    snprintf(path, sizeof(path), "%s/mode", vbd->be_path);
-    xs_write(xs, path, cfg->read_only ? "r" : "w");
-    snprintf(path, sizeof(path), "%s/params", vbd->be_path);
-    xs_write(xs, path, cfg->target);
-    snprintf(path, sizeof(path), "%s/dev", vbd->be_path);
-    xs_write(xs, path, cfg->vdev_name);
-    be_write(vbd, "feature-flush-cache", "%lu", 1);
-    be_write(vbd, "feature-persistent", "%lu", 0);
-    be_write(vbd, "feature-max-indirect-segments", "%lu", BLKBACK_MAX_INDIRECT_SEGMENTS);
-    be_write(vbd, "max-ring-page-order", "%lu", BLKBACK_MAX_RING_PAGE_ORDER);
+    struct xenbus_device *dev = &vbd->dev;
+    char vdev[8];
+    xenbus_dev_init(dev, vbd->d, "vbd", cfg->vdev, cfg->vdev_name);
+    xenbus_dev_publish(dev);
+    be_write(vbd, "removable", 0);
+    xenbus_dev_write(dev, "mode", cfg->read_only ? "r" : "w");
+    xenbus_dev_write(dev, "params", cfg->target);
+    xenbus_dev_write(dev, "dev", cfg->vdev_name);
+    be_write(vbd, "feature-flush-cache", 1);
+    be_write(vbd, "feature-persistent", 0);
+    be_write(vbd, "feature-max-indirect-segments", BLKBACK_MAX_INDIRECT_SEGMENTS);
+    be_write(vbd, "max-ring-page-order", BLKBACK_MAX_RING_PAGE_ORDER);
     if (vbd->store->discard && !cfg->read_only) {
-        be_write(vbd, "feature-discard", "%lu", 1);
-        be_write(vbd, "discard-granularity", "%lu", BLK_SECTOR_SIZE);
-        be_write(vbd, "discard-alignment", "%lu", 0);
-        be_write(vbd, "discard-secure", "%lu", 0);
+        be_write(vbd, "feature-discard", 1);
+        be_write(vbd, "discard-granularity", BLK_SECTOR_SIZE);
+        be_write(vbd, "discard-alignment", 0);
+        be_write(vbd, "discard-secure", 0);
     }
+    snprintf(vdev, sizeof(vdev), "%u", cfg->vdev);
+    xenbus_dev_write_fe(dev, "virtual-device", vdev);
+    xenbus_dev_write_fe(dev, "device-type", "disk");
 
-    /* Frontend directory: the guest's own (state 1 at probe, or it is ignored). */
-    snprintf(path, sizeof(path), "%s/backend", vbd->fe_path);
-    xs_write(xs, path, vbd->be_path);
-    snprintf(path, sizeof(path), "%s/backend-id", vbd->fe_path);
-    xs_write(xs, path, "0");
-    snprintf(path, sizeof(path), "%s/virtual-device", vbd->fe_path);
-    xs_printf(xs, path, "%u", cfg->vdev);
-    snprintf(path, sizeof(path), "%s/device-type", vbd->fe_path);
-    xs_write(xs, path, "disk");
-    snprintf(path, sizeof(path), "%s/state", vbd->fe_path);
-    xs_write(xs, path, "1");
-
-    switch_state(vbd, XB_INIT_WAIT);
-    if (xs_watch_internal(xs, vbd->fe_path, frontend_changed, vbd) != XS_OK) {
+    if (xenbus_dev_start(dev, frontend_changed, vbd)) {
         snprintf(why, why_size, "%s: no xenstore watch left", cfg->vdev_name);
         return -1;
     }

@@ -15,6 +15,7 @@
 #include "block/disk.h"
 #include "pvio/blk/blk_ramdisk.h"
 #include "pvio/blk/blkback.h"
+#include "pvio/xen/xenbus_device.h"
 
 struct xen_domain;
 
@@ -33,16 +34,13 @@ struct xen_vbd {
     struct xen_domain *d;
     unsigned index;             /* the domain's backend index */
     struct vbd_config cfg;
-    char fe_path[64];           /* /local/domain/<D>/device/vbd/<vdev> */
-    char be_path[64];           /* /local/domain/0/backend/vbd/<D>/<vdev> */
+    struct xenbus_device dev;   /* device/vbd/<vdev>, backend/vbd/<D>/<vdev> */
     union {
         struct blk_ramdisk ram;
         struct blk_disk_store disk;
     } backing;
     struct blk_store *store;
     uint32_t port;              /* the frontend's event channel while connected */
-    unsigned state;             /* the backend's XenbusState */
-    unsigned messages;          /* console lines printed about it */
     struct blkback blk;
 };
 

@@ -217,8 +217,16 @@ void xen_defer(struct xen_domain *d)
 
 void xen_backend_defer(struct xen_domain *d, unsigned index)
 {
-    d->deferred_backends |= 1u << index;
+    __atomic_or_fetch(&d->deferred_backends, 1u << index, __ATOMIC_SEQ_CST);
     xen_defer(d);
+}
+
+void xen_backend_wake(struct xen_domain *d, unsigned index)
+{
+    xen_backend_defer(d, index);
+    /* A halted vCPU runs deferred work when it wakes (it may be what raises
+     * the guest's interrupt), so waking vCPU 0 is enough. */
+    vcpu_kick(&d->vcpus[0]);
 }
 
 void xen_store_defer(struct xen_domain *d)
@@ -234,8 +242,7 @@ static void xen_run_deferred(void *ctx)
     spin_lock(&m->lock);
     m->deferred_pending = false;
     {
-        uint32_t backends = d->deferred_backends;
-        d->deferred_backends = 0;
+        uint32_t backends = __atomic_exchange_n(&d->deferred_backends, 0, __ATOMIC_SEQ_CST);
         for (unsigned i = 0; i < d->nr_backends; i++)
             if (backends & (1u << i))
                 d->backend[i].ops->kick(d->backend[i].ctx);

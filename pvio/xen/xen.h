@@ -110,7 +110,7 @@ struct xen_domain {
     uint64_t hypercalls;        /* counted for benchmarks */
     /* Backends that stopped at their per-kick budget with work left; the
      * next VM entry on any vCPU serves them (xen_run_deferred). */
-    uint32_t deferred_backends; /* bit n: backend[n] */
+    uint32_t deferred_backends; /* bit n: backend[n]; atomic (set from any CPU) */
     bool deferred_store;
 };
 
@@ -130,6 +130,10 @@ int xen_backend_add(struct xen_domain *d, const struct xen_backend_ops *ops, voi
 /* Backend `index` stopped at its budget with work left: the next entry of
  * any vCPU calls its kick. */
 void xen_backend_defer(struct xen_domain *d, unsigned index);
+/* Work for backend `index` came from outside the VM (the switch queued
+ * frames for it), from any CPU, under no lock of the VM's: mark it and wake
+ * the VM so that its next entry serves it. */
+void xen_backend_wake(struct xen_domain *d, unsigned index);
 /* The xenstore has news for the guest that no store request will carry (a
  * backend changed a node from deferred work): the next entry delivers it. */
 void xen_store_defer(struct xen_domain *d);

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* libFuzzer target for the xl.cfg parser and its disk specs (vm/config.c, vm/disk_spec.c). */
+/* libFuzzer target for the xl.cfg parser and its disk and vif specs (vm/config.c, vm/disk_spec.c, vm/vif_spec.c). */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -67,6 +67,16 @@ static void check_config(const struct vm_config *c)
     FUZZ_CHECK(c->on_poweroff <= VM_ACTION_PRESERVE && c->on_reboot <= VM_ACTION_PRESERVE &&
                    c->on_crash <= VM_ACTION_PRESERVE,
                "actions %d %d %d", c->on_poweroff, c->on_reboot, c->on_crash);
+    FUZZ_CHECK(c->nr_vifs <= CONFIG_VIFS_MAX, "%u vifs", c->nr_vifs);
+    for (unsigned i = 0; i < c->nr_vifs; i++) {
+        const struct vm_vif *v = &c->vifs[i];
+        FUZZ_CHECK(terminated(v->bridge, sizeof v->bridge) && v->bridge[0], "vif %u bridge", i);
+        FUZZ_CHECK(terminated(v->vifname, sizeof v->vifname), "vif %u vifname", i);
+        FUZZ_CHECK(!v->mac_given || !(v->mac[0] & 1), "vif %u multicast mac", i);
+        for (unsigned j = 0; j < i; j++)
+            FUZZ_CHECK(!v->mac_given || !c->vifs[j].mac_given || memcmp(v->mac, c->vifs[j].mac, 6),
+                       "vifs %u and %u share a mac", j, i);
+    }
     FUZZ_CHECK(c->nr_disks <= CONFIG_DISKS_MAX, "%u disks", c->nr_disks);
     for (unsigned i = 0; i < c->nr_disks; i++) {
         check_disk(&c->disks[i]);
@@ -181,6 +191,19 @@ static bool write_config(const struct vm_config *c, struct writer *w)
             put(w, i + 1 < c->nr_disks ? ", " : " ]\n");
         }
     }
+    if (c->nr_vifs) {
+        put(w, "vif = [ ");
+        for (unsigned i = 0; i < c->nr_vifs; i++) {
+            const struct vm_vif *v = &c->vifs[i];
+            put(w, "\"bridge=%s", v->bridge);
+            if (v->mac_given)
+                put(w, ",mac=%02x:%02x:%02x:%02x:%02x:%02x", v->mac[0], v->mac[1], v->mac[2], v->mac[3],
+                    v->mac[4], v->mac[5]);
+            if (v->vifname[0])
+                put(w, ",vifname=%s", v->vifname);
+            put(w, i + 1 < c->nr_vifs ? "\", " : "\" ]\n");
+        }
+    }
     return w->ok;
 }
 
@@ -194,6 +217,7 @@ static void round_trip(const struct vm_config *c)
     struct config_error err;
     FUZZ_CHECK(config_parse(text, w.len, &again, &err) == 0, "canonical text refused at line %u key '%s': %s\n%s",
                err.line, err.key, err.msg, text);
+    again.vif_line = c->vif_line;   /* where `vif` sits differs; nothing else may */
     FUZZ_CHECK(memcmp(c, &again, sizeof again) == 0, "canonical text parses differently:\n%s", text);
 }
 
@@ -243,5 +267,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         check_disk(&disk);
     else
         FUZZ_CHECK(why && why[0], "disk spec refused without a reason");
+
+    struct vm_vif vif;
+    why = NULL;
+    if (vif_spec_parse(text, size, &vif, &why) == 0)
+        FUZZ_CHECK(terminated(vif.bridge, sizeof vif.bridge) && vif.bridge[0] &&
+                       terminated(vif.vifname, sizeof vif.vifname),
+                   "vif spec fields");
+    else
+        FUZZ_CHECK(why && why[0], "vif spec refused without a reason");
     return 0;
 }

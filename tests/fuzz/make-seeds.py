@@ -171,6 +171,9 @@ def blkback_seeds():
           bb_rw("read", [bb_seg(5, 0, 7), bb_seg(6, 0, 7)], 0) + bb_kick())
     write(t, "hook-moves-req-prod", bb_setup() + u8(8) + u8(0) + u8(0x81) + u16(0) + u32(0x1000) +
           bb_rw("write", [bb_seg(1, 0, 7)], 0) + bb_kick() + bb_rw("read", [bb_seg(1, 0, 7)], 0) + bb_kick())
+    write(t, "page-edges", nb_setup() + nb_packet(first=nb_geom_edge(100, 1), frags=[nb_geom_edge(1000, 1)]) +
+          nb_packet(first=nb_geom_edge(100, 0), x=0x40, first_size=100) + nb_publish_kick() +
+          nb_packet(first=nb_geom_edge(100, 2), x=0x40, first_size=100) + nb_publish_kick())
     write(t, "producer-jump", bb_setup() + bb_rw("read", [bb_seg(1, 0, 0)], 0) + u8(5) + u8(0xFF) + u32(0x12345) +
           u8(10) + u8(0) + u8(0) + bb_rw("read", [bb_seg(1, 0, 0)], 0) + bb_kick())
     write(t, "grant-revoked-and-reconnect", bb_setup(frames2=True) + u8(7) + u8(4) + u32(0) +
@@ -190,6 +193,97 @@ def blkback_seeds():
     # guest's (a long run reached the header through two ring refs naming one frame instead).
     write(t, "ring-on-data-page-header", bb_setup() + u8(10) + u8(1) + u8(0) + u8(5) + u8(0) +
           u8(11) + u8(5) + u16(8) + bb_kick())
+
+
+# ---- fuzz_netback (fuzz_netback.c: setup, connect, op_tx_packet, op_rx_post, op_push, run_hook) ----
+
+def nb_setup(two_frames=False, no_sg=False, no_gso4=False, no_gso6=False):
+    return u8(two_frames | no_sg << 3 | no_gso4 << 4 | no_gso6 << 5)
+
+
+def nb_geom(offset64, size):
+    """A slot at offset 64 * offset64 of size bytes (< 512)."""
+    assert size < 512 and offset64 < 64
+    return u16(size << 6 | offset64)
+
+
+def nb_geom_page(offset8, size):
+    """A slot at offset 8 * offset8 (< 16) of 2048..4094 bytes (even)."""
+    return u16(0x8000 | (size - 2048) // 2 << 4 | offset8)
+
+
+def nb_geom_edge(size, end):
+    """A slot of size bytes (< 4096) ending at byte 4095 + end (0..3) of its page."""
+    return u16(0xC000 | size << 2 | end)
+
+
+def nb_packet(first=(0, 100), frags=(), csum=0, x=0, gso=None, other=None, first_size=None, nfrags_extra=None):
+    """csum: NETTXF bits 0-1; x: bit 7 allows a runt first slot, 6 first_size, 5 GSO extra chains on,
+    4 the last frag claims more; x's low bits pick the data pages. gso: (t, mss); other: (t, u16, u8)."""
+    n = len(frags) if nfrags_extra is None else 15
+    b = csum | (4 if gso else 0) | (8 if other else 0) | n << 4
+    out = u8(0) + u8(b) + u8(x | (0x40 if first_size is not None else 0))
+    if nfrags_extra is not None:
+        out += u8(nfrags_extra)
+    geom = lambda g: g if isinstance(g, bytes) else nb_geom(*g)
+    out += u8(0) + geom(first)
+    for fr in (frags if nfrags_extra is None else [(0, 10)] * (15 + nfrags_extra % 9)):
+        out += u8(0) + geom(fr)
+    if first_size is not None:
+        out += u16(first_size)
+    if other:
+        out += u8(other[0]) + u16(other[1]) + u8(other[2])
+    if gso:
+        out += u8(gso[0]) + (u16(gso[1]) if gso[0] & 0x80 else b"")
+    return out
+
+
+def nb_publish_kick(how=0):
+    return u8(8) + u8(how)
+
+
+def nb_rx_post(n, refs=b""):
+    """n % 40 requests (256 for n >= 0xF0); the first 8 (all 256) take a ref byte each, 0 for the good one."""
+    reads = 256 if n >= 0xF0 else min(n % 40, 8)
+    return u8(5) + u8(n) + refs + bytes(reads - len(refs)) + u8(0)
+
+
+def nb_push(length_code, offload=0, seed=1, mss=None):
+    return u8(6) + u16(length_code) + u8(offload) + (u16(mss) if mss is not None else b"") + u8(seed)
+
+
+def nb_hook(at, what, where, value):
+    return u8(11) + u8(at - 1) + u8(what) + u16(where) + u32(value)
+
+
+def netback_seeds():
+    t = "fuzz_netback"
+    write(t, "tx-single-multi", nb_setup() + nb_packet() +
+          nb_packet(csum=3, frags=[(1, 500), nb_geom_page(3, 3000), (8, 300)]) + nb_publish_kick())
+    write(t, "tx-gso-rx-gso", nb_setup() +
+          nb_packet(csum=3, first=(0, 200), frags=[nb_geom_page(0, 4000)] * 4, gso=(0, 0)) +
+          nb_rx_post(30) + nb_push(1513, 3, 7) + nb_push(0x8000 | 2250, 1 << 3 | 4 | 3, 8) + nb_publish_kick())
+    write(t, "tx-fatal-extra-type", nb_setup() + nb_packet() + nb_packet(other=(0xC0, 0, 0)) + nb_publish_kick() +
+          nb_packet() + nb_publish_kick())
+    write(t, "tx-drops", nb_setup(two_frames=True) + nb_packet(nfrags_extra=4) +
+          nb_packet(first_size=50, frags=[(0, 100)]) +
+          nb_packet(first=(0, 5), x=0x80) + u8(9) + u8(0xD4) + u32(0) + nb_packet() + nb_publish_kick())
+    write(t, "rx-waits", nb_setup() + nb_push(0x8000 | 2250, 1, 3) + nb_push(100, 2, 4) + nb_rx_post(2) + u8(7) +
+          nb_rx_post(2) + u8(7) + nb_rx_post(1) + u8(7))
+    write(t, "budget", nb_setup() + u8(15) + u8(199) + u8(5) + u8(15) + u8(198) + nb_rx_post(0xF0) +
+          nb_publish_kick())
+    write(t, "hooks-mid-kick", nb_setup() + nb_hook(1, 0, 64 + 12, 0x12345678) + nb_hook(2, 3, 9, 0x05DC0003) +
+          nb_hook(1, 5, 0, 3) + nb_packet() + nb_packet() + nb_packet() + nb_rx_post(10) + nb_publish_kick())
+    write(t, "reconnect-wrap", nb_setup() + nb_packet() + nb_publish_kick() + u8(12) + u8(2 | 4) + u32(0xFFFFFFF0) +
+          u16(3) + nb_packet() + nb_packet() + nb_packet() + nb_publish_kick() +
+          u8(12) + u8(1) + u8(0xD2) + u8(0xD3) + nb_publish_kick())
+    write(t, "rsp-event-far", nb_setup(no_gso4=True, no_sg=True) + u8(10) + u8(0x80) + u32(1000) + u8(10) + u8(0x81) +
+          u32(1000) + nb_packet() + nb_rx_post(4) + nb_push(0x8000 | 1200, 4, 9) + nb_push(60) + nb_publish_kick())
+    write(t, "page-edges", nb_setup() + nb_packet(first=nb_geom_edge(100, 1), frags=[nb_geom_edge(1000, 1)]) +
+          nb_packet(first=nb_geom_edge(100, 0), x=0x40, first_size=100) + nb_publish_kick() +
+          nb_packet(first=nb_geom_edge(100, 2), x=0x40, first_size=100) + nb_publish_kick())
+    write(t, "producer-jump", nb_setup() + nb_packet() + nb_publish_kick() + nb_packet() + nb_publish_kick(0xFF) +
+          u32(0x1000) + u8(13))
 
 
 # ---- fuzz_mmio_decode: the encodings of tests/unit/test_mmio_decode.c ----
@@ -312,16 +406,92 @@ def multiboot_seeds():
     write(t, "elf32-low", multiboot_request(ram_code=1, modules=(1, 2, 3)) + elf32(paddr=0x1000, text=0x400))
 
 
+# ---- fuzz_net_offload (fuzz_net_offload.c: LLVMFuzzerTestOneInput's records) ----
+
+def inet_sum(b):
+    """RFC 1071 one's-complement sum, folded, not complemented."""
+    if len(b) % 2:
+        b += b"\0"
+    s = sum(struct.unpack("!%dH" % (len(b) // 2), b))
+    while s >> 16:
+        s = (s & 0xFFFF) + (s >> 16)
+    return s
+
+
+def net_frame(ipv=4, proto=6, payload=b"", dst=b"\x02\0\0\0\0\x03", src=b"\x02\0\0\0\0\x01", ip_opts=b"",
+              tcp_opts=b"", flags=0x18, partial=True, frag=0x4000):
+    """Ethernet + IPv4/IPv6 + TCP/UDP; the L4 checksum holds the pseudo-header sum (partial) or the full one."""
+    l4h = 20 + len(tcp_opts) if proto == 6 else 8
+    l4len = l4h + len(payload)
+    if proto == 6:
+        l4 = struct.pack("!HHIIBBHHH", 0xC001, 80, 0x01020304, 0xA0B0C0D0, (l4h // 4) << 4, flags, 0xFAF0, 0, 0)
+        l4 += tcp_opts
+        csum_at = 16
+    else:
+        l4 = struct.pack("!HHHH", 0x1234, 53, l4len, 0)
+        csum_at = 6
+    l4 += payload
+    if ipv == 4:
+        saddr, daddr = bytes([10, 0, 0, 1]), bytes([10, 0, 0, 2])
+        ihl = 5 + len(ip_opts) // 4
+        ip = bytearray(struct.pack("!BBHHHBBH4s4s", 0x40 | ihl, 0, ihl * 4 + l4len, 0x1C46, frag, 64, proto, 0,
+                                   saddr, daddr) + ip_opts)
+        ip[10:12] = struct.pack("!H", ~inet_sum(bytes(ip)) & 0xFFFF)
+        pseudo = saddr + daddr + struct.pack("!BBH", 0, proto, l4len)
+        etype = 0x0800
+    else:
+        saddr = bytes.fromhex("20010db8000000000000000000000001")
+        daddr = bytes.fromhex("20010db8000000000000000000000002")
+        ip = bytearray(struct.pack("!IHBB", 0x60000000, l4len, proto, 64) + saddr + daddr)
+        pseudo = saddr + daddr + struct.pack("!IxxxB", l4len, proto)
+        etype = 0x86DD
+    l4 = bytearray(l4)
+    c = inet_sum(pseudo) if partial else (~inet_sum(pseudo + bytes(l4)) & 0xFFFF)
+    l4[csum_at:csum_at + 2] = struct.pack("!H", c)
+    return dst + src + struct.pack("!H", etype) + bytes(ip) + bytes(l4)
+
+
+def net_record(frame, port=0, partial=True, validated=False, queue_full=False, scratch=6, gso=0, gso_type=0):
+    ctl = port | partial << 2 | validated << 3 | queue_full << 4 | scratch << 5
+    return u8(ctl) + u16(gso) + u8(gso_type) + u16(len(frame)) + frame
+
+
+def net_offload_seeds():
+    t = "fuzz_net_offload"
+    data = bytes((i * 7 + 3) & 0xFF for i in range(4000))
+    write(t, "tcpv4-gso", net_record(net_frame(payload=data[:3000]), gso=1000, gso_type=1))
+    write(t, "tcpv6-gso-options", net_record(net_frame(ipv=6, payload=data[:2500], tcp_opts=b"\x01" * 12,
+                                                       flags=0x99), gso=536, gso_type=2, validated=True))
+    write(t, "tcpv4-options-mss8", net_record(net_frame(payload=data[:200], ip_opts=b"\x01" * 8), gso=8,
+                                              gso_type=1, scratch=3))
+    write(t, "gso-fits-one", net_record(net_frame(payload=data[:100]), gso=1448, gso_type=1, scratch=4))
+    write(t, "udpv4-partial", net_record(net_frame(proto=17, payload=data[:333], dst=b"\xff" * 6)))
+    write(t, "udpv6-partial-port1", net_record(net_frame(ipv=6, proto=17, payload=data[:64],
+                                                         src=b"\x02\0\0\0\0\x02"), port=1))
+    write(t, "complete-frames", net_record(net_frame(payload=data[:40], partial=False), partial=False) +
+          net_record(net_frame(ipv=6, proto=17, payload=data[:41], partial=False), partial=False))
+    arp = b"\xff" * 6 + b"\x02\0\0\0\0\x77" + b"\x08\x06" + bytes(28)
+    reply = b"\x02\0\0\0\0\x77" + b"\x02\0\0\0\0\x01" + b"\x08\x06" + bytes(28)
+    write(t, "learn-then-unicast", net_record(arp, port=2, partial=False) + net_record(reply, partial=False) +
+          net_record(net_frame(payload=data[:2000], dst=b"\x02\0\0\0\0\x77"), gso=700, gso_type=1))
+    write(t, "queue-full", net_record(net_frame(payload=data[:1500]), gso=500, gso_type=1, queue_full=True))
+    write(t, "fragment-partial", net_record(net_frame(payload=data[:64], frag=0x2000)))
+    write(t, "link-local", net_record(b"\x01\x80\xc2\0\0\0" + b"\x02\0\0\0\0\x01" + b"\x88\xcc" + bytes(46),
+                                      partial=False))
+
+
 def main():
     if len(sys.argv) > 1:
         global OUT
         OUT = sys.argv[1]
     xenstore_seeds()
     blkback_seeds()
+    netback_seeds()
     mmio_seeds()
     config_seeds()
     linux_seeds()
     multiboot_seeds()
+    net_offload_seeds()
 
 
 main()

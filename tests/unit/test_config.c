@@ -333,10 +333,56 @@ static void test_err_unknown_key(void **state)
               "a_very_long_key_name_that_goes_", "unknown key");
 }
 
-static void test_err_not_supported_yet(void **state)
+/* ---- vif = [ VIFSPEC, ... ] ------------------------------------------------ */
+
+static void test_vif_forms(void **state)
 {
     (void)state;
-    check_err("vif = [ '' ]\n" MIN_CFG, 1, "vif", "not supported yet");
+    assert_int_equal(parse(MIN_CFG "vif = [ 'mac=00:16:3E:12:34:5f, bridge=xenbr1 ,vifname=web0',\n"
+                                   "        '', \"type=vif\" ]\n"), 0);
+    assert_int_equal(cfg.nr_vifs, 3);
+    assert_int_equal(cfg.vif_line, 3);
+    const uint8_t mac[6] = { 0x00, 0x16, 0x3e, 0x12, 0x34, 0x5f };
+    assert_true(cfg.vifs[0].mac_given);
+    assert_memory_equal(cfg.vifs[0].mac, mac, 6);
+    assert_string_equal(cfg.vifs[0].bridge, "xenbr1");
+    assert_string_equal(cfg.vifs[0].vifname, "web0");
+    /* An empty spec takes every default, as xl does. */
+    assert_false(cfg.vifs[1].mac_given);
+    assert_string_equal(cfg.vifs[1].bridge, "xenbr0");
+    assert_string_equal(cfg.vifs[1].vifname, "");
+    assert_false(cfg.vifs[2].mac_given);
+    assert_string_equal(cfg.vifs[2].bridge, "xenbr0");
+    /* No vif key: no interfaces. */
+    assert_int_equal(parse(MIN_CFG), 0);
+    assert_int_equal(cfg.nr_vifs, 0);
+}
+
+static void test_err_vif(void **state)
+{
+    (void)state;
+    check_err(MIN_CFG "vif = [ 'mac=00:16:3e:12:34' ]\n", 3, "vif", "mac must be six hex bytes joined by ':'");
+    check_err(MIN_CFG "vif = [ 'mac=00:16:3e:12:34:5g' ]\n", 3, "vif", "mac must be six hex bytes joined by ':'");
+    check_err(MIN_CFG "vif = [ 'mac=00-16-3e-12-34-56' ]\n", 3, "vif", "mac must be six hex bytes joined by ':'");
+    check_err(MIN_CFG "vif = [ 'mac=01:16:3e:12:34:56' ]\n", 3, "vif", "mac is a multicast address");
+    check_err(MIN_CFG "vif = [ 'mac=00:00:00:00:00:00' ]\n", 3, "vif", "mac is all zero");
+    check_err(MIN_CFG "vif = [ 'mac=00:16:3e:00:00:01', 'mac=00:16:3E:00:00:01' ]\n", 3, "vif",
+              "mac used twice");
+    check_err(MIN_CFG "vif = [ 'colour=red' ]\n", 3, "vif", "unknown vif parameter");
+    check_err(MIN_CFG "vif = [ 'script=vif-bridge' ]\n", 3, "vif",
+              "script, ip, rate, backend and model are not supported");
+    check_err(MIN_CFG "vif = [ 'type=ioemu' ]\n", 3, "vif",
+              "type=ioemu needs an emulated NIC, which Keel does not offer: use type=vif");
+    check_err(MIN_CFG "vif = [ 'bridge=xenbr0,bridge=xenbr1' ]\n", 3, "vif", "parameter given twice");
+    check_err(MIN_CFG "vif = [ 'bridge=' ]\n", 3, "vif", "bridge must be 1-15 of A-Za-z0-9_.-");
+    check_err(MIN_CFG "vif = [ 'bridge=a_bridge_name_too_long' ]\n", 3, "vif",
+              "bridge must be 1-15 of A-Za-z0-9_.-");
+    check_err(MIN_CFG "vif = [ 'bridge=br/0' ]\n", 3, "vif", "bridge must be 1-15 of A-Za-z0-9_.-");
+    check_err(MIN_CFG "vif = [ 'vifname=a b' ]\n", 3, "vif", "vifname must be 1-15 of A-Za-z0-9_.-");
+    check_err(MIN_CFG "vif = [ 'bridge' ]\n", 3, "vif", "expected key=value");
+    check_err(MIN_CFG "vif = [ 'bridge=x,' ]\n", 3, "vif", "empty parameter");
+    check_err(MIN_CFG "vif = [ '', '', '', '', '' ]\n", 3, "vif", "too many list entries");
+    check_err(MIN_CFG "vif = [ '' ]\nvif = [ '' ]\n", 4, "vif", "duplicate key");
 }
 
 /* ---- disk = [ DISKSPEC, ... ] and xen_platform_pci ----------------------- */
@@ -885,7 +931,8 @@ int main(void)
         cmocka_unit_test(test_max_lengths),
         cmocka_unit_test(test_null_args),
         cmocka_unit_test(test_err_unknown_key),
-        cmocka_unit_test(test_err_not_supported_yet),
+        cmocka_unit_test(test_vif_forms),
+        cmocka_unit_test(test_err_vif),
         cmocka_unit_test(test_disk_forms),
         cmocka_unit_test(test_err_disk),
         cmocka_unit_test(test_cpus_forms),
