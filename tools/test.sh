@@ -252,7 +252,7 @@ check_uplink_group() {
 debian_initramfs() {  # MODULES_DIR: prints the initramfs path
   local trim=$out/debian-modules/$(basename "$1") m
   mkdir -p "$trim"
-  for m in crc16 mbcache jbd2 crc32c_generic ext4 xen-blkfront; do
+  for m in crc16 mbcache jbd2 crc32c_generic ext4 xen-blkfront xen-netfront; do
     find "$1" -name "$m.ko" -exec cp {} "$trim/" \; || return 1
     [ -f "$trim/$m.ko" ] || { echo "no $m.ko in $1" >&2; return 1; }
   done
@@ -284,20 +284,30 @@ if kernel=$(tools/linux-kernel.sh) && initrd=$(tools/initramfs.sh); then
       > "$out/monitor/session.txt" 2>&1
     echo $? > "$out/monitor/rc" ) &
   start_linux_group tests/linux/vms 1 "$kernel" "$initrd"
-  # The PV network: three VMs on two bridges (tests/linux/net), and a VM
-  # behind the uplink NIC (tests/linux/uplink).
-  start_linux_group tests/linux/net 2 "$kernel" "$initrd"
-  start_uplink_group "$kernel" "$initrd"
   start_linux_group tests/linux/smp 2 "$kernel" "$initrd"
   start_xen_group "$kernel" "$initrd"
   if debian=$(tools/linux-kernel.sh --debian) && debmods=$(tools/linux-kernel.sh --debian-modules) &&
      debinitrd=$(debian_initramfs "$debmods"); then
     debian_ok=1
-    mkdir -p "$out/linux-debian/files"  # its PV disk test reads the Xen group's disk
-    cp "$xen/files/xenblk.img" "$out/linux-debian/files/"
-    # Two Debian kernels, one after another: minutes of emulated time each.
-    bochs_timeout=1800 start_linux_group tests/linux/debian 1 "$debian" "$debinitrd" KEEL_BOCHS_MEGS=1024
+    # Each Debian kernel in a run of its own: minutes of emulated time each.
+    # (Run one after the other in one Keel, the plain one was seen to stop
+    # making progress after the Xen-mode one ended: see docs/architecture.md,
+    # Known limits.)
+    start_linux_group tests/linux/debian 1 "$debian" "$debinitrd" KEEL_BOCHS_MEGS=1024
+    mkdir -p "$out/linux-debian-xen/files"  # its PV disk test reads the Xen group's disk
+    cp "$xen/files/xenblk.img" "$out/linux-debian-xen/files/"
+    start_linux_group tests/linux/debian-xen 1 "$debian" "$debinitrd" KEEL_BOCHS_MEGS=1024
   fi
+  # The PV network: three small VMs on two bridges and Debian's kernel with
+  # its own xen-netfront.ko (tests/linux/net), and a VM behind the uplink
+  # NIC (tests/linux/uplink).
+  mkdir -p "$out/linux-net/files"
+  if [ $debian_ok -eq 1 ]; then
+    cp "$debian" "$out/linux-net/files/debian.bzImage"
+    cp "$debinitrd" "$out/linux-net/files/debian-initrd.img"
+  fi
+  start_linux_group tests/linux/net 1 "$kernel" "$initrd" KEEL_BOCHS_MEGS=1024
+  start_uplink_group "$kernel" "$initrd"
 fi
 wait
 
@@ -334,12 +344,13 @@ echo "== Linux guests under Keel in Bochs"
 if [ $linux_ok -eq 1 ]; then
   check_linux_group tests/linux/vms 1
   check_linux_group tests/linux/smp 2
-  check_linux_group tests/linux/net 2
+  check_linux_group tests/linux/net 1
   check_net_transfer "$out/linux-net"
   check_uplink_group
   check_xen_group
   if [ $debian_ok -eq 1 ]; then
     check_linux_group tests/linux/debian 1
+    check_linux_group tests/linux/debian-xen 1
   else
     result 1 "unpack Debian's stock kernel" "tools/linux-kernel.sh --debian failed"
   fi

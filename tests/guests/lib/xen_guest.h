@@ -227,5 +227,6 @@ bool xen_platform_find(unsigned *dev, uint32_t *bar1);
  * mbi: the Multiboot information block's address. */
 void xen_hypercalls_main(uint32_t mbi);
 void xen_hostile_blk_main(void);
+void xen_hostile_net_main(void);
 
 #endif

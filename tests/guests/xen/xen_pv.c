@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* xen_pv.c — entry of xen_pv.elf, the Xen-compatible-mode test kernel: the VM's cmdline
- * says which test runs, "test=hypercalls" (xen_hypercalls.c) or "test=blk"
- * (xen_hostile_blk.c). One kernel for both VMs keeps the test ISO's boot modules few
- * (Keel takes at most 64). Every line is "xen_pv: ..."; Keel prefixes the VM's name. */
+ * says which test runs, "test=hypercalls" (xen_hypercalls.c), "test=blk"
+ * (xen_hostile_blk.c) or "test=net" (xen_hostile_net.c). One kernel for all three VMs
+ * keeps the test ISO's boot modules few (Keel takes at most 64). Every line is "xen_pv: ..."; Keel prefixes the VM's name. */
 #include "guest.h"
 #include "xen_guest.h"
 
@@ -20,5 +20,7 @@ void guest_main(uint32_t magic, uint32_t mbi)
         xen_hypercalls_main(mbi);
     else if (strcmp(which, "blk") == 0)
         xen_hostile_blk_main();
-    test_fail("unknown test \"%s\" (hypercalls or blk)", which);
+    else if (strcmp(which, "net") == 0)
+        xen_hostile_net_main();
+    test_fail("unknown test \"%s\" (hypercalls, blk or net)", which);
 }

@@ -3,14 +3,17 @@
 # keel.test=net keel.role=ROLE: the PV network, stock xen-netfront through
 # Keel's netback and virtual switch (tests/linux/net). Each VM plays a role:
 #   a  10.0.0.1/16 on xenbr0: receives a file over TCP from b and prints its
-#      md5, pings b, then waits for b to say that c has finished
+#      md5, pings b, then waits for b to say that c has finished, and for
+#      the Debian VM (role ping) to say it has pinged it
 #   b  10.0.0.2 on xenbr0 and 10.0.1.2 on xenbr1: pings a, sends 4 MiB of
 #      random data to a with nc and prints its md5, waits for c's report on
 #      xenbr1, then releases a
 #   c  10.0.1.3/16 on xenbr1 only: reaches b's xenbr1 address (its network
 #      works) but not a, although a's address is on its link by the mask
 #      (a's /16 routes the answer back were a frame to leak), reports to b
-#   ping       keel.ip=ADDR keel.peer=PEER: take ADDR, ping PEER
+#   ping       keel.ip=ADDR keel.peer=PEER: take ADDR, ping PEER, then tell
+#              PEER's port 5003 that it is done
+#   peer       keel.ip=ADDR: take ADDR and answer pings until told on port 5003
 #   uplink     keel.peer=HOST:PORT: an address by DHCP from whatever is behind
 #              Keel's uplink NIC (Bochs's slirp), ping its gateway, fetch
 #              http://HOST:PORT/blob and print its md5
@@ -85,6 +88,8 @@ a)
     echo "keel-test: ping 10.0.0.2: $(grep -o '[0-9]* packets received' /tmp/ping)"
     listen 5001 /tmp/release || exit 1
     echo "keel-test: released: $(cat /tmp/release)"
+    listen 5003 /tmp/release || exit 1
+    echo "keel-test: released: $(cat /tmp/release)"
     ;;
 b)
     up eth0 10.0.0.2
@@ -140,9 +145,16 @@ ping)
     reach "$peer" 180 || { echo "keel-test: $peer does not answer"; exit 1; }
     ping -c 3 -W 5 "$peer" > /tmp/ping || { cat /tmp/ping; exit 1; }
     echo "keel-test: ping $peer: $(grep -o '[0-9]* packets received' /tmp/ping)"
+    echo "pinged by $ip" > /tmp/release
+    send "$peer" 5003 /tmp/release
+    ;;
+peer)
+    up eth0 "$ip"
+    listen 5003 /tmp/release || exit 1
+    echo "keel-test: released: $(cat /tmp/release)"
     ;;
 *)
-    echo "keel-test: keel.role= must be a, b, c, ping or uplink (got '$role')"
+    echo "keel-test: keel.role= must be a, b, c, ping, peer or uplink (got '$role')"
     exit 1
     ;;
 esac
