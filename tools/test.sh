@@ -346,6 +346,12 @@ if [ $linux_ok -eq 1 ]; then
   check_linux_group tests/linux/smp 2
   check_linux_group tests/linux/net 1
   check_net_transfer "$out/linux-net"
+  # Its Keel was told uplink=xenbr1 on a machine without an e1000: one line
+  # at boot, and xenbr1's VMs above still talked.
+  grep -q "keel: uplink: no Intel e1000 (8086:100e) on the PCI bus; bridge xenbr1 works without one" \
+    "$out/linux-net/serial.txt"
+  result $? "Linux (net): uplink= without an e1000 is reported at boot" \
+    "$(grep -a 'keel: uplink' "$out/linux-net/serial.txt" | head -n1)"
   check_uplink_group
   check_xen_group
   if [ $debian_ok -eq 1 ]; then
