@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* kstring.c — memory/string helpers and command-line argument lookup for the guests. */
+/* kstring.c — memory/string helpers, decimal conversion and command-line argument lookup for the guests. */
 #include "kstring.h"
 
 void *memset(void *dst, int c, size_t n)
@@ -88,4 +88,17 @@ bool parse_u64(const char *s, uint64_t *out)
     }
     *out = v;
     return true;
+}
+
+void utoa(uint64_t v, char *out)
+{
+    char tmp[24];
+    unsigned n = 0;
+    do {
+        tmp[n++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    for (unsigned i = 0; i < n; i++)
+        out[i] = tmp[n - 1 - i];
+    out[n] = 0;
 }

@@ -24,4 +24,7 @@ bool cmdline_value(const char *cmdline, const char *key, char *out, size_t out_l
 /* Decimal parse of the whole string; false on empty, non-digit or overflow. */
 bool parse_u64(const char *s, uint64_t *out);
 
+/* v in decimal, NUL-terminated, into out (21 bytes are always enough). */
+void utoa(uint64_t v, char *out);
+
 #endif

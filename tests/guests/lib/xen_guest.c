@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* xen_guest.c — hypercall helpers for the Xen-mode test guests (see xen_guest.h):
- * a hypercall that reports any exception it raises instead of dying of it, and the
- * few wrappers both guests use. */
+ * a hypercall that reports any exception it raises instead of dying of it, the few
+ * wrappers the guests share, and the PV drivers' shared_info and grant-table set-up. */
 #include "xen_guest.h"
+#include <stddef.h>
 #include "exit.h"
 #include "fault.h"
 #include "pci.h"
@@ -85,4 +86,23 @@ bool xen_platform_find(unsigned *dev, uint32_t *bar1)
         }
     }
     return false;
+}
+
+volatile struct grant_entry_v1 *xen_map_shinfo_and_grants(uint8_t *shinfo, uint32_t *bar1)
+{
+    unsigned dev = 0;
+    bool found = xen_platform_find(&dev, bar1);
+    *bar1 &= ~0xfu;
+    if (!check(found && *bar1, "platform device 5853:0001 at 00:%02x.0, BAR1 0x%x", dev, *bar1))
+        return NULL;
+    long rc = xen_add_to_physmap(DOMID_SELF, XENMAPSPACE_shared_info, 0, (uint64_t)(uintptr_t)shinfo >> 12);
+    if (!check(rc == 0, "add_to_physmap(shared_info) (%ld)", rc))
+        return NULL;
+    rc = xen_add_to_physmap(DOMID_SELF, XENMAPSPACE_grant_table, 0, *bar1 >> 12);
+    if (!check(rc == 0, "add_to_physmap(grant_table, idx 0) at BAR1 (%ld)", rc))
+        return NULL;
+    volatile struct grant_entry_v1 *gnt = (volatile struct grant_entry_v1 *)(uintptr_t)*bar1;
+    for (unsigned i = 0; i < 512; i++)
+        gnt[i] = (struct grant_entry_v1){ 0, 0, 0 };
+    return gnt;
 }

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* xen_guest.h — what the Xen-mode tests in xen_pv.elf (xen_hypercalls, xen_hostile_blk) share:
- * the Xen HVM ABI numbers and structs they use, written out here from Xen's public
- * headers (x86_64) rather than taken from Keel's pvio/ headers, so the guests check
- * Keel against the ABI and not against itself; 64-bit hypercalls by VMCALL (RAX =
+/* xen_guest.h — what the Xen-mode tests in xen_pv.elf (xen_hypercalls, xen_hostile_blk,
+ * xen_hostile_net) share: the Xen HVM ABI numbers and structs they use, written out here
+ * from Xen's public headers (x86_64) rather than taken from Keel's pvio/ headers, so the
+ * guests check Keel against the ABI and not against itself; 64-bit hypercalls by VMCALL (RAX =
  * number, RDI RSI RDX R10 R8 = arguments); 2-level event-channel bits in shared_info.
  * Keel offers only the 64-bit hypercall ABI, so these run in crt0's long mode. */
 #ifndef GUEST_XEN_GUEST_H
@@ -201,6 +201,17 @@ static inline void evtchn_clear_pending(uint8_t *shinfo, uint32_t port)
                        __ATOMIC_SEQ_CST);
 }
 
+/* Takes a port's pending bit, and clears vCPU 0's upcall state (for guests that poll:
+ * no callback is set up). Returns whether the port was pending. */
+static inline bool evtchn_take(uint8_t *shinfo, uint32_t port)
+{
+    bool was = evtchn_is_pending(shinfo, port);
+    evtchn_clear_pending(shinfo, port);
+    shinfo[VCPU_UPCALL_PENDING] = 0;
+    *(volatile uint64_t *)(void *)(shinfo + VCPU_PENDING_SEL) = 0;
+    return was;
+}
+
 static inline void evtchn_set_mask(uint8_t *shinfo, uint32_t port, bool masked)
 {
     if (masked)
@@ -222,6 +233,11 @@ long xen_evtchn_status(uint32_t port, struct evtchn_status *st);
 
 /* Finds 5853:0001 on PCI bus 0; false if absent. */
 bool xen_platform_find(unsigned *dev, uint32_t *bar1);
+
+/* The PV drivers' start: finds the platform device (its BAR1 base in *bar1), maps the page
+ * shinfo as shared_info and grant frame 0 at BAR1, and clears its 512 v1 entries. Returns
+ * the grant table, or NULL after a failed check. */
+volatile struct grant_entry_v1 *xen_map_shinfo_and_grants(uint8_t *shinfo, uint32_t *bar1);
 
 /* The tests in xen_pv.elf (xen_pv.c picks one by the VM's cmdline); each ends the VM.
  * mbi: the Multiboot information block's address. */

@@ -3,7 +3,7 @@
  * a hand-written, hostile Xen blkfront against Keel's xenstore and blkback (config:
  * xen_platform_pci = 1, disk = xen_hostile_disk.bin as xvda, 512 sectors of a known
  * pattern). It maps shared_info and grant frame 0 (at the platform device's BAR1),
- * speaks raw xs_wire messages on the xenstore ring, and:
+ * speaks raw xs_wire messages on the xenstore ring (lib/xs_raw.c), and:
  *  - breaks the handshake (ungranted or out-of-table ring-ref, the xenstore port as
  *    event channel, a foreign ring protocol, ring-page-order above the maximum, a
  *    missing ring-refN): each time the backend closes and comes back to InitWait;
@@ -25,10 +25,10 @@
  *    4096 bytes: the ring stops with error PROTO and hypercalls still work. */
 #include "guest.h"
 #include "xen_guest.h"
+#include "xs_raw.h"
 
 #define DISK_SECTORS    512             /* mods/xen_hostile_disk.asm */
 #define VBD             "device/vbd/51712"
-#define STORE_GPA       0xfeffc000ull
 
 static uint8_t shinfo[4096] __attribute__((aligned(4096)));
 static uint32_t store_port, blk_port;
@@ -95,177 +95,10 @@ static bool canaries_intact(void)
 /* Takes a port's pending bit (and clears vCPU 0's upcall state: no callback is set up). */
 static bool take_event(uint32_t port)
 {
-    bool was = evtchn_is_pending(shinfo, port);
-    evtchn_clear_pending(shinfo, port);
-    shinfo[VCPU_UPCALL_PENDING] = 0;
-    *(volatile uint64_t *)(void *)(shinfo + VCPU_PENDING_SEL) = 0;
-    return was;
+    return evtchn_take(shinfo, port);
 }
 
-/* ---- xenstore over the ring, raw xs_wire ----------------------------------------------------------- */
-
-enum {
-    XS_DIRECTORY = 1, XS_READ = 2, XS_WATCH = 4, XS_TRANSACTION_START = 6,
-    XS_TRANSACTION_END = 7, XS_INTRODUCE = 8, XS_WRITE = 11, XS_RM = 13, XS_SET_PERMS = 14,
-    XS_WATCH_EVENT = 15, XS_ERROR = 16,
-};
-
-struct xs_ring {
-    char req[1024];
-    char rsp[1024];
-    uint32_t req_cons, req_prod, rsp_cons, rsp_prod;
-    uint32_t server_features, connection, error, evtchn_port;
-};
-#define XS_RING ((volatile struct xs_ring *)(uintptr_t)STORE_GPA)
-#define XENSTORE_ERROR_PROTO 3
-
-struct xs_hdr {
-    uint32_t type, req_id, tx_id, len;
-};
-
-static struct {
-    struct xs_hdr h;
-    char body[4097];
-} xs_msg;                               /* the last message read */
-static uint32_t xs_next_id = 0x100;
-static unsigned xs_events;              /* watch events seen */
-static char xs_event_path[160];
-static bool xs_bad_reply;               /* a reply that echoed the wrong req_id/tx_id */
-
-static void xs_kick(void)
-{
-    xen_evtchn_port_op(EVTCHNOP_send, store_port);
-}
-
-static bool xs_put(const void *data, uint32_t len)
-{
-    volatile struct xs_ring *r = XS_RING;
-    const uint8_t *p = data;
-    unsigned stalls = 0;
-    while (len) {
-        uint32_t prod = r->req_prod, cons = r->req_cons;
-        if (prod - cons > 1024)
-            return false;
-        uint32_t room = 1024 - (prod - cons);
-        if (!room) {
-            if (++stalls > 8)
-                return false;
-            xs_kick();
-            continue;
-        }
-        uint32_t off = prod & 1023, n = len;
-        if (n > room)
-            n = room;
-        if (n > 1024 - off)
-            n = 1024 - off;
-        memcpy((void *)&r->req[off], p, n);
-        __atomic_thread_fence(__ATOMIC_SEQ_CST);
-        r->req_prod = prod + n;
-        p += n;
-        len -= n;
-    }
-    return true;
-}
-
-static bool xs_get(void *dst, uint32_t len)
-{
-    volatile struct xs_ring *r = XS_RING;
-    uint8_t *p = dst;
-    unsigned stalls = 0;
-    while (len) {
-        uint32_t prod = r->rsp_prod, cons = r->rsp_cons;
-        __atomic_thread_fence(__ATOMIC_SEQ_CST);
-        uint32_t avail = prod - cons;
-        if (avail > 1024)
-            return false;
-        if (!avail) {
-            if (++stalls > 4)
-                return false;
-            xs_kick();
-            continue;
-        }
-        uint32_t off = cons & 1023, n = len;
-        if (n > avail)
-            n = avail;
-        if (n > 1024 - off)
-            n = 1024 - off;
-        memcpy(p, (const void *)&r->rsp[off], n);
-        __atomic_thread_fence(__ATOMIC_SEQ_CST);
-        r->rsp_cons = cons + n;
-        p += n;
-        len -= n;
-    }
-    return true;
-}
-
-static bool xs_get_msg(void)
-{
-    if (!xs_get(&xs_msg.h, sizeof(xs_msg.h)) || xs_msg.h.len > 4096 ||
-        !xs_get(xs_msg.body, xs_msg.h.len))
-        return false;
-    xs_msg.body[xs_msg.h.len] = 0;
-    return true;
-}
-
-/* Sends type + payload (len bytes as given); returns the reply's type with its body in
- * xs_msg.body, or -1 when no reply came. Watch events met on the way are counted. */
-static int xs_raw(uint32_t type, uint32_t tx, const void *payload, uint32_t len)
-{
-    static uint8_t buf[sizeof(struct xs_hdr) + 4096];
-    uint32_t id = xs_next_id++;
-    struct xs_hdr h = { type, id, tx, len };
-    memcpy(buf, &h, sizeof(h));
-    memcpy(buf + sizeof(h), payload, len);
-    if (!xs_put(buf, sizeof(h) + len))
-        return -1;
-    xs_kick();
-    for (unsigned i = 0; i < 32; i++) {
-        if (!xs_get_msg())
-            return -1;
-        if (xs_msg.h.type == XS_WATCH_EVENT) {
-            xs_events++;
-            memcpy(xs_event_path, xs_msg.body, sizeof(xs_event_path) - 1);
-            continue;
-        }
-        if (xs_msg.h.req_id != id || xs_msg.h.tx_id != tx) {
-            note("xenstore reply id %u tx %u for request %u tx %u", xs_msg.h.req_id, xs_msg.h.tx_id,
-                 id, tx);
-            xs_bad_reply = true;
-            continue;
-        }
-        return (int)xs_msg.h.type;
-    }
-    return -1;
-}
-
-/* Payload "a\0" or "a\0b" (WRITE: no NUL after the value) or "a\0b\0" (WATCH). */
-static int xs_req(uint32_t type, uint32_t tx, const char *a, const char *b, bool b_nul)
-{
-    static char payload[4096];
-    uint32_t la = (uint32_t)strlen(a) + 1, lb = b ? (uint32_t)strlen(b) + (b_nul ? 1 : 0) : 0;
-    if (la + lb > sizeof(payload))
-        return -1;
-    memcpy(payload, a, la);
-    if (b)
-        memcpy(payload + la, b, lb);
-    return xs_raw(type, tx, payload, la + lb);
-}
-
-/* The value, or NULL (error reply or none; the error name stays in xs_msg.body). */
-static const char *xs_read(const char *path)
-{
-    return xs_req(XS_READ, 0, path, NULL, false) == XS_READ ? xs_msg.body : NULL;
-}
-
-static bool xs_write_tx(uint32_t tx, const char *path, const char *value)
-{
-    return xs_req(XS_WRITE, tx, path, value, false) == XS_WRITE && strcmp(xs_msg.body, "OK") == 0;
-}
-
-static bool xs_write(const char *path, const char *value)
-{
-    return xs_write_tx(0, path, value);
-}
+/* ---- xenstore (raw xs_wire, lib/xs_raw.c): this disk's nodes ---------------------------------------- */
 
 static char be_path[96];
 
@@ -275,48 +108,22 @@ static bool is_error_e2big(int t)
                              strcmp(xs_msg.body, "ENOSPC") == 0);
 }
 
+static const char *be_read(const char *key)
+{
+    return xs_read(xs_path(be_path, key));
+}
+
 /* The backend's state, or -1. */
 static int be_state(void)
 {
-    char path[128];
     const char *v;
     uint64_t n;
-    memcpy(path, be_path, sizeof(be_path));
-    memcpy(path + strlen(be_path), "/state", 7);
-    return (v = xs_read(path)) && parse_u64(v, &n) ? (int)n : -1;
-}
-
-static const char *be_read(const char *key)
-{
-    char path[128];
-    size_t n = strlen(be_path);
-    memcpy(path, be_path, n);
-    path[n] = '/';
-    memcpy(path + n + 1, key, strlen(key) + 1);
-    return xs_read(path);
+    return (v = be_read("state")) && parse_u64(v, &n) ? (int)n : -1;
 }
 
 static bool fe_write(const char *key, const char *value)
 {
-    char path[64];
-    size_t n = strlen(VBD);
-    memcpy(path, VBD, n);
-    path[n] = '/';
-    memcpy(path + n + 1, key, strlen(key) + 1);
-    return xs_write(path, value);
-}
-
-static void utoa(uint64_t v, char *out)
-{
-    char tmp[24];
-    unsigned n = 0;
-    do {
-        tmp[n++] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
-    for (unsigned i = 0; i < n; i++)
-        out[i] = tmp[n - 1 - i];
-    out[n] = 0;
+    return xs_write(xs_path(VBD, key), value);
 }
 
 /* ---- the blkif ring (xen/include/public/io/blkif.h, x86_64) ------------------------------------------- */
@@ -542,30 +349,8 @@ static bool holds_sector(unsigned pg, unsigned slot, uint64_t s)
 
 static bool setup(void)
 {
-    unsigned dev = 0;
-    bool found = xen_platform_find(&dev, &bar1);
-    bar1 &= ~0xfu;
-    if (!check(found && bar1, "platform device 5853:0001 at 00:%02x.0, BAR1 0x%x", dev, bar1))
-        return false;
-
-    long rc = xen_add_to_physmap(DOMID_SELF, XENMAPSPACE_shared_info, 0,
-                                 (uint64_t)(uintptr_t)shinfo >> 12);
-    if (!check(rc == 0, "add_to_physmap(shared_info) (%ld)", rc))
-        return false;
-    rc = xen_add_to_physmap(DOMID_SELF, XENMAPSPACE_grant_table, 0, bar1 >> 12);
-    if (!check(rc == 0, "add_to_physmap(grant_table, idx 0) at BAR1 (%ld)", rc))
-        return false;
-    gnt = (volatile struct grant_entry_v1 *)(uintptr_t)bar1;
-    for (unsigned i = 0; i < 512; i++)
-        gnt[i] = (struct grant_entry_v1){ 0, 0, 0 };
-
-    uint64_t v = 0;
-    rc = xen_get_param(HVM_PARAM_STORE_PFN, &v);
-    if (!check(rc == 0 && v << 12 == STORE_GPA, "xenstore ring at pfn 0x%lx", (unsigned long)v))
-        return false;
-    rc = xen_get_param(HVM_PARAM_STORE_EVTCHN, &v);
-    store_port = (uint32_t)v;
-    if (!check(rc == 0 && v, "xenstore event channel %u", store_port))
+    gnt = xen_map_shinfo_and_grants(shinfo, &bar1);
+    if (!gnt || !xs_connect(0x100, &store_port))
         return false;
     check(XS_RING->connection == 0, "xenstore ring connection field 0 (connected)");
 
@@ -583,7 +368,7 @@ static bool setup(void)
     grant(REF_NOTRAM, 0, 0x40000, GTF_permit_access);           /* 1 GiB: outside RAM */
     grant(REF_A_RO, 0, gfn_of(PG_A), GTF_permit_access | GTF_readonly);
     grant(REF_GNTTAB, 0, bar1 >> 12, GTF_permit_access);        /* the grant table itself */
-    grant(REF_STORE, 0, (uint32_t)(STORE_GPA >> 12), GTF_permit_access);   /* xenstore page */
+    grant(REF_STORE, 0, (uint32_t)(XS_RING_GPA >> 12), GTF_permit_access);   /* xenstore page */
     return true;
 }
 

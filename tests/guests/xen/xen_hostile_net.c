@@ -3,8 +3,8 @@
  * a hand-written, hostile Xen netfront against Keel's xenstore, netback and virtual switch
  * (config: xen_platform_pci = 1, two vifs on xenbr0, 00:16:3e:00:00:99 and :98). It maps
  * shared_info and grant frame 0 (at the platform device's BAR1), speaks raw xs_wire on the
- * xenstore ring and the netif protocol (xen/include/public/io/netif.h: one TX and one RX
- * ring page per vif, 256 entries each, one event channel), and:
+ * xenstore ring (lib/xs_raw.c) and the netif protocol (xen/include/public/io/netif.h: one
+ * TX and one RX ring page per vif, 256 entries each, one event channel), and:
  *  - checks the backend's InitWait nodes (features, online, mac in both directories), then
  *    breaks the handshake (ungranted or read-only ring refs, impossible ring indices,
  *    request-rx-copy 0 or absent, multi-queue-num-queues 2, no / stolen / foreign event
@@ -33,8 +33,8 @@
  *    GTF_writing clear) after every batch so the guest can end access to them. */
 #include "guest.h"
 #include "xen_guest.h"
+#include "xs_raw.h"
 
-#define STORE_GPA       0xfeffc000ull
 #define NVIF            2
 
 static uint8_t shinfo[4096] __attribute__((aligned(4096)));
@@ -176,11 +176,7 @@ static uint8_t ro_snapshot[4096];
 
 static bool take_event(uint32_t p)
 {
-    bool was = evtchn_is_pending(shinfo, p);
-    evtchn_clear_pending(shinfo, p);
-    shinfo[VCPU_UPCALL_PENDING] = 0;
-    *(volatile uint64_t *)(void *)(shinfo + VCPU_PENDING_SEL) = 0;
-    return was;
+    return evtchn_take(shinfo, p);
 }
 
 static void yield(void)
@@ -193,187 +189,7 @@ static long send_event(uint32_t p)
     return xen_evtchn_port_op(EVTCHNOP_send, p);
 }
 
-/* ---- xenstore over the ring, raw xs_wire (as xen_hostile_blk.c) --------------------------------------------- */
-
-enum {
-    XS_DIRECTORY = 1, XS_READ = 2, XS_WATCH = 4, XS_TRANSACTION_START = 6,
-    XS_TRANSACTION_END = 7, XS_WRITE = 11, XS_RM = 13, XS_WATCH_EVENT = 15, XS_ERROR = 16,
-};
-
-struct xs_ring {
-    char req[1024];
-    char rsp[1024];
-    uint32_t req_cons, req_prod, rsp_cons, rsp_prod;
-    uint32_t server_features, connection, error, evtchn_port;
-};
-#define XS_RING ((volatile struct xs_ring *)(uintptr_t)STORE_GPA)
-
-struct xs_hdr {
-    uint32_t type, req_id, tx_id, len;
-};
-
-static struct {
-    struct xs_hdr h;
-    char body[4097];
-} xs_msg;
-static uint32_t xs_next_id = 0x200;
-static unsigned xs_events;
-static char xs_event_path[160];
-static bool xs_bad_reply;
-
-static void xs_kick(void)
-{
-    send_event(store_port);
-}
-
-static bool xs_put(const void *data, uint32_t len)
-{
-    volatile struct xs_ring *r = XS_RING;
-    const uint8_t *p = data;
-    unsigned stalls = 0;
-    while (len) {
-        uint32_t prod = r->req_prod, cons = r->req_cons;
-        if (prod - cons > 1024)
-            return false;
-        uint32_t room = 1024 - (prod - cons);
-        if (!room) {
-            if (++stalls > 8)
-                return false;
-            xs_kick();
-            continue;
-        }
-        uint32_t off = prod & 1023, n = len;
-        if (n > room)
-            n = room;
-        if (n > 1024 - off)
-            n = 1024 - off;
-        memcpy((void *)&r->req[off], p, n);
-        __atomic_thread_fence(__ATOMIC_SEQ_CST);
-        r->req_prod = prod + n;
-        p += n;
-        len -= n;
-    }
-    return true;
-}
-
-static bool xs_get(void *dst, uint32_t len)
-{
-    volatile struct xs_ring *r = XS_RING;
-    uint8_t *p = dst;
-    unsigned stalls = 0;
-    while (len) {
-        uint32_t prod = r->rsp_prod, cons = r->rsp_cons;
-        __atomic_thread_fence(__ATOMIC_SEQ_CST);
-        uint32_t avail = prod - cons;
-        if (avail > 1024)
-            return false;
-        if (!avail) {
-            if (++stalls > 4)
-                return false;
-            xs_kick();
-            continue;
-        }
-        uint32_t off = cons & 1023, n = len;
-        if (n > avail)
-            n = avail;
-        if (n > 1024 - off)
-            n = 1024 - off;
-        memcpy(p, (const void *)&r->rsp[off], n);
-        __atomic_thread_fence(__ATOMIC_SEQ_CST);
-        r->rsp_cons = cons + n;
-        p += n;
-        len -= n;
-    }
-    return true;
-}
-
-static bool xs_get_msg(void)
-{
-    if (!xs_get(&xs_msg.h, sizeof(xs_msg.h)) || xs_msg.h.len > 4096 ||
-        !xs_get(xs_msg.body, xs_msg.h.len))
-        return false;
-    xs_msg.body[xs_msg.h.len] = 0;
-    return true;
-}
-
-static int xs_raw(uint32_t type, uint32_t tx, const void *payload, uint32_t len)
-{
-    static uint8_t buf[sizeof(struct xs_hdr) + 4096];
-    uint32_t id = xs_next_id++;
-    struct xs_hdr h = { type, id, tx, len };
-    memcpy(buf, &h, sizeof(h));
-    memcpy(buf + sizeof(h), payload, len);
-    if (!xs_put(buf, sizeof(h) + len))
-        return -1;
-    xs_kick();
-    for (unsigned i = 0; i < 32; i++) {
-        if (!xs_get_msg())
-            return -1;
-        if (xs_msg.h.type == XS_WATCH_EVENT) {
-            xs_events++;
-            memcpy(xs_event_path, xs_msg.body, sizeof(xs_event_path) - 1);
-            continue;
-        }
-        if (xs_msg.h.req_id != id || xs_msg.h.tx_id != tx) {
-            note("xenstore reply id %u tx %u for request %u tx %u", xs_msg.h.req_id, xs_msg.h.tx_id,
-                 id, tx);
-            xs_bad_reply = true;
-            continue;
-        }
-        return (int)xs_msg.h.type;
-    }
-    return -1;
-}
-
-static int xs_req(uint32_t type, uint32_t tx, const char *a, const char *b, bool b_nul)
-{
-    static char payload[4096];
-    uint32_t la = (uint32_t)strlen(a) + 1, lb = b ? (uint32_t)strlen(b) + (b_nul ? 1 : 0) : 0;
-    if (la + lb > sizeof(payload))
-        return -1;
-    memcpy(payload, a, la);
-    if (b)
-        memcpy(payload + la, b, lb);
-    return xs_raw(type, tx, payload, la + lb);
-}
-
-static const char *xs_read(const char *path)
-{
-    return xs_req(XS_READ, 0, path, NULL, false) == XS_READ ? xs_msg.body : NULL;
-}
-
-static bool xs_write_tx(uint32_t tx, const char *path, const char *value)
-{
-    return xs_req(XS_WRITE, tx, path, value, false) == XS_WRITE && strcmp(xs_msg.body, "OK") == 0;
-}
-
-static void utoa(uint64_t v, char *out)
-{
-    char tmp[24];
-    unsigned n = 0;
-    do {
-        tmp[n++] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
-    for (unsigned i = 0; i < n; i++)
-        out[i] = tmp[n - 1 - i];
-    out[n] = 0;
-}
-
-/* dir + "/" + key, in a rotating set of buffers (several may be in use at once). */
-static const char *path_of(const char *dir, const char *key)
-{
-    static char bufs[4][160];
-    static unsigned next;
-    char *p = bufs[next++ % 4];
-    size_t n = strlen(dir), k = strlen(key);
-    if (n + 1 + k >= sizeof(bufs[0]))
-        return "";
-    memcpy(p, dir, n);
-    p[n] = '/';
-    memcpy(p + n + 1, key, k + 1);
-    return p;
-}
+/* ---- xenstore (raw xs_wire, lib/xs_raw.c): the vifs' nodes ------------------------------------------------ */
 
 static const char *fe_dir[NVIF] = { "device/vif/0", "device/vif/1" };
 static char be_dir[NVIF][96];
@@ -381,7 +197,7 @@ static char be_state_path[NVIF][112];
 
 static const char *fe_key(unsigned v, const char *key)
 {
-    return path_of(fe_dir[v], key);
+    return xs_path(fe_dir[v], key);
 }
 
 static bool fe_write(unsigned v, const char *key, const char *value)
@@ -391,7 +207,7 @@ static bool fe_write(unsigned v, const char *key, const char *value)
 
 static const char *be_read(unsigned v, const char *key)
 {
-    return xs_read(path_of(be_dir[v], key));
+    return xs_read(xs_path(be_dir[v], key));
 }
 
 static int be_state(unsigned v)
@@ -916,28 +732,8 @@ static void blocked_frame(unsigned v, const uint8_t *frame, uint32_t len, const 
 
 static bool setup(void)
 {
-    unsigned dev = 0;
-    bool found = xen_platform_find(&dev, &bar1);
-    bar1 &= ~0xfu;
-    if (!check(found && bar1, "platform device 5853:0001 at 00:%02x.0, BAR1 0x%x", dev, bar1))
-        return false;
-    long rc = xen_add_to_physmap(DOMID_SELF, XENMAPSPACE_shared_info, 0, (uint64_t)(uintptr_t)shinfo >> 12);
-    if (!check(rc == 0, "add_to_physmap(shared_info) (%ld)", rc))
-        return false;
-    rc = xen_add_to_physmap(DOMID_SELF, XENMAPSPACE_grant_table, 0, bar1 >> 12);
-    if (!check(rc == 0, "add_to_physmap(grant_table, idx 0) at BAR1 (%ld)", rc))
-        return false;
-    gnt = (volatile struct grant_entry_v1 *)(uintptr_t)bar1;
-    for (unsigned i = 0; i < 512; i++)
-        gnt[i] = (struct grant_entry_v1){ 0, 0, 0 };
-
-    uint64_t val = 0;
-    rc = xen_get_param(HVM_PARAM_STORE_PFN, &val);
-    if (!check(rc == 0 && val << 12 == STORE_GPA, "xenstore ring at pfn 0x%lx", (unsigned long)val))
-        return false;
-    rc = xen_get_param(HVM_PARAM_STORE_EVTCHN, &val);
-    store_port = (uint32_t)val;
-    if (!check(rc == 0 && val, "xenstore event channel %u", store_port))
+    gnt = xen_map_shinfo_and_grants(shinfo, &bar1);
+    if (!gnt || !xs_connect(0x200, &store_port))
         return false;
 
     for (unsigned pg = 0; pg < NPAGES; pg += 2)
@@ -975,7 +771,7 @@ static void probe(unsigned v)
         memcpy(be_dir[v], s, n + 1);
     else
         memcpy(be_dir[v], v ? "/local/domain/0/backend/vif/1/1" : "/local/domain/0/backend/vif/1/0", 32);
-    memcpy(be_state_path[v], path_of(be_dir[v], "state"), strlen(be_dir[v]) + 7);
+    memcpy(be_state_path[v], xs_path(be_dir[v], "state"), strlen(be_dir[v]) + 7);
 
     s = xs_read(fe_key(v, "backend-id"));
     check(s && strcmp(s, "0") == 0, "%s/backend-id = \"%s\"", fe_dir[v], s ? s : "(error)");
@@ -1000,7 +796,7 @@ static void probe(unsigned v)
           "vif %u backend frontend = \"%s\"", v, s ? s : "(error)");
     s = be_read(v, "handle");
     check(s && s[0] == (char)('0' + v) && !s[1], "vif %u backend handle = \"%s\"", v, s ? s : "(error)");
-    int t = xs_req(XS_WRITE, 0, path_of(be_dir[v], "mac"), "00:16:3e:00:00:77", false);
+    int t = xs_req(XS_WRITE, 0, xs_path(be_dir[v], "mac"), "00:16:3e:00:00:77", false);
     check(t == XS_ERROR, "the guest cannot rewrite the backend's mac (%d \"%s\")", t, xs_msg.body);
 }
 
@@ -1167,45 +963,51 @@ static bool reconnect(unsigned v, const char *why)
 
 /* ---- data path between the vifs ------------------------------------------------------------------------------ */
 
+/* A frame from vif `from` and where it must go: to the other vif (pass_frame) or nowhere
+ * (blocked_frame). */
+struct frame_case {
+    unsigned from;
+    bool passes;
+    const uint8_t *dst, *src;
+    uint32_t len;
+    const char *what;
+};
+
 static void data_path(void)
 {
-    uint32_t len;
-
-    len = make_frame(fbuf, bcast, vif_mac[0], 60, 1);
-    pass_frame(0, fbuf, len, "broadcast vif 0 -> vif 1");
-    len = make_frame(fbuf, vif_mac[1], vif_mac[0], 1514, 2);
-    pass_frame(0, fbuf, len, "unicast vif 0 -> vif 1 (1514 bytes)");
-    len = make_frame(fbuf, bcast, vif_mac[1], 333, 3);
-    pass_frame(1, fbuf, len, "broadcast vif 1 -> vif 0");
-    len = make_frame(fbuf, vif_mac[0], vif_mac[1], 98, 4);
-    pass_frame(1, fbuf, len, "unicast vif 1 -> vif 0");
-    len = make_frame(fbuf, vif_mac[1], vif_mac[0], 14, 5);
-    pass_frame(0, fbuf, len, "a frame of just an Ethernet header (14 bytes)");
     static const uint8_t unknown[6] = { 0x00, 0x16, 0x3e, 0x12, 0x34, 0x56 };
-    len = make_frame(fbuf, unknown, vif_mac[0], 80, 6);
-    pass_frame(0, fbuf, len, "unicast to an unknown MAC (flooded)");
-
-    /* Frames the switch must not deliver. */
     static const uint8_t other[6] = { 0x00, 0x16, 0x3e, 0x00, 0x00, 0x77 };
     static const uint8_t mcast_src[6] = { 0x01, 0x00, 0x5e, 0x00, 0x00, 0x01 };
     static const uint8_t zero[6] = { 0, 0, 0, 0, 0, 0 };
     static const uint8_t link_local[6] = { 0x01, 0x80, 0xc2, 0x00, 0x00, 0x00 };
-    len = make_frame(fbuf, bcast, other, 100, 7);
-    blocked_frame(0, fbuf, len, "vif 0 sends from 00:16:3e:00:00:77 (spoofed)");
-    len = make_frame(fbuf, bcast, vif_mac[1], 100, 8);
-    blocked_frame(0, fbuf, len, "vif 0 sends from vif 1's MAC (spoofed)");
-    len = make_frame(fbuf, vif_mac[1], vif_mac[1], 100, 9);
-    blocked_frame(0, fbuf, len, "vif 0 sends to vif 1 from vif 1's MAC (spoofed)");
-    len = make_frame(fbuf, vif_mac[1], vif_mac[0], 100, 10);
-    pass_frame(0, fbuf, len, "unicast to vif 1 still reaches it after the spoofing");
-    len = make_frame(fbuf, bcast, mcast_src, 100, 11);
-    blocked_frame(0, fbuf, len, "a multicast source MAC");
-    len = make_frame(fbuf, bcast, zero, 100, 12);
-    blocked_frame(0, fbuf, len, "a zero source MAC");
-    len = make_frame(fbuf, vif_mac[0], vif_mac[0], 100, 13);
-    blocked_frame(0, fbuf, len, "vif 0 sends to its own MAC");
-    len = make_frame(fbuf, link_local, vif_mac[0], 100, 14);
-    blocked_frame(0, fbuf, len, "a frame to 01:80:c2:00:00:00 (link-local)");
+    /* Case k's frame has seed k + 1. First frames both ways, then (mostly) frames the
+     * switch must not deliver. */
+    static const struct frame_case cases[] = {
+        { 0, true, bcast, vif_mac[0], 60, "broadcast vif 0 -> vif 1" },
+        { 0, true, vif_mac[1], vif_mac[0], 1514, "unicast vif 0 -> vif 1 (1514 bytes)" },
+        { 1, true, bcast, vif_mac[1], 333, "broadcast vif 1 -> vif 0" },
+        { 1, true, vif_mac[0], vif_mac[1], 98, "unicast vif 1 -> vif 0" },
+        { 0, true, vif_mac[1], vif_mac[0], 14, "a frame of just an Ethernet header (14 bytes)" },
+        { 0, true, unknown, vif_mac[0], 80, "unicast to an unknown MAC (flooded)" },
+        { 0, false, bcast, other, 100, "vif 0 sends from 00:16:3e:00:00:77 (spoofed)" },
+        { 0, false, bcast, vif_mac[1], 100, "vif 0 sends from vif 1's MAC (spoofed)" },
+        { 0, false, vif_mac[1], vif_mac[1], 100, "vif 0 sends to vif 1 from vif 1's MAC (spoofed)" },
+        { 0, true, vif_mac[1], vif_mac[0], 100, "unicast to vif 1 still reaches it after the spoofing" },
+        { 0, false, bcast, mcast_src, 100, "a multicast source MAC" },
+        { 0, false, bcast, zero, 100, "a zero source MAC" },
+        { 0, false, vif_mac[0], vif_mac[0], 100, "vif 0 sends to its own MAC" },
+        { 0, false, link_local, vif_mac[0], 100, "a frame to 01:80:c2:00:00:00 (link-local)" },
+    };
+    uint32_t len;
+
+    for (unsigned k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
+        const struct frame_case *c = &cases[k];
+        len = make_frame(fbuf, c->dst, c->src, c->len, (uint8_t)(k + 1));
+        if (c->passes)
+            pass_frame(c->from, fbuf, len, c->what);
+        else
+            blocked_frame(c->from, fbuf, len, c->what);
+    }
     bool w = fe_write(0, "mac", "00:16:3e:00:00:77");
     len = make_frame(fbuf, bcast, other, 100, 15);
     blocked_frame(0, fbuf, len, "after the guest rewrote device/vif/0/mac, sending from that MAC");
