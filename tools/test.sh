@@ -186,7 +186,8 @@ start_xen_group() {  # KERNEL INITRD
   xen_disk_make "$xen"
   # Its VMs share their disks on purpose (what one writes, the next reads):
   # they run one after another (tests/linux/xen/keel.cmdline).
-  start_linux_group tests/linux/xen 2 "$1" "$2" KEEL_BOCHS_DISK="$xen/disk.img"
+  # Six Linux lives one after another on a 2-CPU Bochs: the slowest run.
+  bochs_timeout=1500 start_linux_group tests/linux/xen 2 "$1" "$2" KEEL_BOCHS_DISK="$xen/disk.img"
   # Two Xen-mode VMs at once, each on its own copy of the RAM disk.
   mkdir -p "$out/linux-pair/files"
   cp "$xen/files/xenblk.img" "$out/linux-pair/files/xenblk.img"

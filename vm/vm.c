@@ -56,8 +56,7 @@ void vm_console_putc(struct vm *vm, char c)
     }
     if (c == '\r')
         return;                     /* console_write ends each line with CR LF */
-    if (!vm->line_len)
-        vm->line_started = rdtsc();
+    vm->line_last = rdtsc();
     vm->line[vm->line_len++] = c;
     if (c == '\n' || vm->line_len == VM_LINE_MAX)
         flush_line(vm);
@@ -65,17 +64,20 @@ void vm_console_putc(struct vm *vm, char c)
         vm->at_line_start = false;
 }
 
-/* A partial line (a prompt) is shown once it has waited this long. */
-#define PARTIAL_LINE_NS 20000000ull
+/* A partial line of a guest that is still running waits this long after
+ * its last byte: a guest that shares its CPU may be away for a slice or
+ * two in the middle of a line (its UART driver sends a FIFO's worth at a
+ * time), and that must not split the line. */
+#define PARTIAL_LINE_NS 1000000000ull
 
-uint64_t vm_console_idle(struct vm *vm, uint64_t now)
+uint64_t vm_console_idle(struct vm *vm, uint64_t now, bool waiting)
 {
     if (!vm->line_len)
         return NO_DEADLINE;
-    uint64_t due = vm->line_started + ns_to_tsc(PARTIAL_LINE_NS);
-    if (now < due)
+    uint64_t due = vm->line_last + ns_to_tsc(PARTIAL_LINE_NS);
+    if (!waiting && now < due)
         return due;
-    flush_line(vm);
+    flush_line(vm);             /* a prompt: the guest now waits (for input) */
     return NO_DEADLINE;
 }
 

@@ -42,7 +42,7 @@ struct vm {
     bool at_line_start;
     char line[VM_LINE_MAX];         /* the guest's line being written (prefix_output) */
     unsigned line_len;
-    uint64_t line_started;          /* host TSC of its first byte */
+    uint64_t line_last;             /* host TSC of its last byte */
     const struct boot_info *boot;   /* its modules, for a restart */
     unsigned vcpus_gone;            /* vCPUs out of the scheduler since it ended */
     bool finished;                  /* all are: CPU 0 reports its end (vm_control) */
@@ -63,10 +63,10 @@ void vm_vcpu_ended(struct vcpu *v);
  * several VMs share the console. */
 void vm_console_putc(struct vm *vm, char c);
 
-/* A partial console line (a prompt) that has waited long enough by `now`
- * (host TSC) is shown; answers when the one waiting will be, or
- * NO_DEADLINE (the board's timers call this). */
-uint64_t vm_console_idle(struct vm *vm, uint64_t now);
+/* A partial console line (a prompt) is shown once the guest waits (HLT:
+ * `waiting`), or a second after its last byte while it runs; answers when
+ * that will be, or NO_DEADLINE (the board's timers call this). */
+uint64_t vm_console_idle(struct vm *vm, uint64_t now, bool waiting);
 
 /* Build the VM a config module describes and hand its vCPUs to the
  * scheduler; it runs beside the others. Never fails for the caller: a VM

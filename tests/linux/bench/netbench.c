@@ -1,10 +1,13 @@
-// SPDX-License-Identifier: BSD-2-Clause
-/* netbench: the guest side of tools/bench-net.sh (a UDP burst, its counter, a clock). */
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* netbench: the guest side of tools/bench-net.sh (a TCP sender, a UDP burst and its counter, a clock). */
 /*
  * Built on the host with `gcc -static -O2`, run in Keel's small Linux guest
  * as /bin/netbench (tests/linux/bench/tests/netbench.sh):
  *
  *   netbench now                        CLOCK_MONOTONIC in ns
+ *   netbench tcp-send ADDR PORT FILE    FILE to ADDR:PORT over TCP in 64 KiB writes
+ *       (busybox nc writes 1 KiB at a time), then half-closes and waits for the
+ *       peer to close; prints the bytes sent
  *   netbench udp-send ADDR PORT COUNT   COUNT datagrams of 18 bytes to ADDR:PORT (IPv4)
  *       (an 18-byte payload + 8 UDP + 20 IPv4 + 14 Ethernet = 60 bytes, the
  *       Ethernet minimum: 64 on the wire with the FCS); then waits until the
@@ -19,6 +22,7 @@
 #define _GNU_SOURCE             /* ppoll */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
@@ -33,6 +37,7 @@
 #include <unistd.h>
 
 #define PAYLOAD 18              /* 14 + 20 + 8 + 18 = 60: a minimum frame */
+#define TCP_CHUNK (64 << 10)
 #define FIRST_WAIT_MS 900000
 
 static uint64_t now_ns(void)
@@ -44,22 +49,63 @@ static uint64_t now_ns(void)
 
 static int usage(void)
 {
-    fprintf(stderr, "usage: netbench now | udp-send ADDR PORT COUNT | udp-recv PORT SECONDS\n");
+    fprintf(stderr, "usage: netbench now | tcp-send ADDR PORT FILE | udp-send ADDR PORT COUNT |"
+                    " udp-recv PORT SECONDS\n");
     return 2;
 }
 
-static int udp_send(const char *host, const char *port, unsigned long count)
+static int connect_to(const char *host, const char *port, int type)
 {
     struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)atoi(port)) };
     if (inet_pton(AF_INET, host, &a.sin_addr) != 1) {
         fprintf(stderr, "netbench: %s: not an IPv4 address\n", host);
-        return 1;
+        return -1;
     }
-    int s = socket(AF_INET, SOCK_DGRAM, 0);
+    int s = socket(AF_INET, type, 0);
     if (s < 0 || connect(s, (struct sockaddr *)&a, sizeof(a)) < 0) {
         perror("netbench: socket/connect");
+        return -1;
+    }
+    return s;
+}
+
+static int tcp_send(const char *host, const char *port, const char *file)
+{
+    static char buf[TCP_CHUNK];
+    int in = open(file, O_RDONLY);
+    if (in < 0) {
+        perror(file);
         return 1;
     }
+    int s = connect_to(host, port, SOCK_STREAM);
+    if (s < 0)
+        return 1;
+    unsigned long long sent = 0;
+    ssize_t n;
+    while ((n = read(in, buf, sizeof(buf))) > 0) {
+        for (ssize_t off = 0; off < n;) {
+            ssize_t w = write(s, buf + off, (size_t)(n - off));
+            if (w < 0) {
+                perror("netbench: write");
+                return 1;
+            }
+            off += w;
+            sent += (unsigned long long)w;
+        }
+    }
+    /* As nc: half-close, then wait for the peer's close (it has read all). */
+    shutdown(s, SHUT_WR);
+    while ((n = read(s, buf, sizeof(buf))) > 0)
+        ;
+    printf("%llu\n", sent);
+    return 0;
+}
+
+static int udp_send(const char *host, const char *port, unsigned long count)
+{
+    int s = connect_to(host, port, SOCK_DGRAM);
+    if (s < 0)
+        return 1;
     char buf[PAYLOAD];
     memset(buf, 'k', sizeof(buf));
     unsigned long sent = 0, errors = 0;
@@ -144,6 +190,8 @@ int main(int argc, char **argv)
         printf("%llu\n", (unsigned long long)now_ns());
         return 0;
     }
+    if (argc == 5 && !strcmp(argv[1], "tcp-send"))
+        return tcp_send(argv[2], argv[3], argv[4]);
     if (argc == 5 && !strcmp(argv[1], "udp-send"))
         return udp_send(argv[2], argv[3], strtoul(argv[4], NULL, 0));
     if (argc == 4 && !strcmp(argv[1], "udp-recv"))

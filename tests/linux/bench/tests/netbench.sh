@@ -5,9 +5,11 @@
 # tests/linux/bench/netbench.c). Parameters, the same in every run but the
 # one being measured:
 #   keel.mib=N     the sender makes N MiB of random data before anything is timed
-#   keel.tcp=0|1   1: send them over TCP (busybox nc); 0: connect and close with
+#   keel.tcp=0|1   1: send them over TCP (keel.sender); 0: connect and close with
 #                  no data (the receiver md5s N MiB of zeros instead, so both
 #                  runs do the same work outside the transfer)
+#   keel.sender=nc|netbench   the TCP sender: busybox nc (1 KiB writes, the
+#                  default) or `netbench tcp-send` (64 KiB writes)
 #   keel.udp=C     C datagrams of 18 bytes (60-byte frames, 64 with the FCS);
 #                  0: none
 #   keel.port=P    (role up) the host's TCP listener and UDP counter, 127.0.0.1:P
@@ -21,10 +23,10 @@
 #       host's 127.0.0.1:P, where tools/bench-net.sh counts them)
 # Times are the guest's CLOCK_MONOTONIC (its TSC: under Bochs, instructions
 # of everything, at the rate Keel measured). Lines for the script:
-#   keel-bench: tcp BYTES bytes NS ns
+#   keel-bench: tcp BYTES bytes NS ns (SENDER)
 #   keel-bench: udp COUNT sent NS ns, E errors
 #   keel-bench: received BYTES bytes md5=... / keel-bench: udp received ...
-role= mib=0 tcp=1 udp=0 port=
+role= mib=0 tcp=1 udp=0 port= sender=nc
 for arg in $(cat /proc/cmdline); do
     case $arg in
         keel.role=*) role=${arg#keel.role=} ;;
@@ -32,6 +34,7 @@ for arg in $(cat /proc/cmdline); do
         keel.tcp=*) tcp=${arg#keel.tcp=} ;;
         keel.udp=*) udp=${arg#keel.udp=} ;;
         keel.port=*) port=${arg#keel.port=} ;;
+        keel.sender=*) sender=${arg#keel.sender=} ;;
     esac
 done
 
@@ -54,17 +57,25 @@ send() {  # HOST PORT FILE: retrying while nobody listens yet (at most 300 s)
         sleep 1
     done
 }
+# Results are printed at the end: Keel shows a guest's partial line after
+# 20 ms, and a line printed just before the other VM's UDP burst (which
+# keeps the CPU) would come out in two pieces.
+report() { echo "$*" >> /tmp/report; }
 # The timed part of a sender: TCP to HOST:TPORT, then UDP to HOST:UPORT.
 transfer() {  # HOST TPORT UPORT
     src=/tmp/data
     [ "$tcp" = 1 ] || src=/dev/null
     t0=$(netbench now)
-    nc "$1" "$2" < $src > /dev/null || { echo "keel-bench: nc to $1:$2 failed"; return 1; }
+    if [ "$sender" = netbench ]; then
+        netbench tcp-send "$1" "$2" $src > /dev/null
+    else
+        nc "$1" "$2" < $src > /dev/null
+    fi || { echo "keel-bench: $sender to $1:$2 failed"; return 1; }
     t1=$(netbench now)
-    echo "keel-bench: tcp $(wc -c < $src) bytes $((t1 - t0)) ns"
+    report "keel-bench: tcp $(wc -c < $src) bytes $((t1 - t0)) ns ($sender)"
     if [ "$udp" -gt 0 ]; then
         set -- $(netbench udp-send "$1" "$3" "$udp") || return 1
-        echo "keel-bench: udp $1 sent $3 ns, $2 errors"
+        report "keel-bench: udp $1 sent $3 ns, $2 errors"
     fi
 }
 random_data() {
@@ -87,10 +98,10 @@ rx)
     send 10.0.0.2 5000 /tmp/ready || exit 1
     wait $tcp_pid
     if [ "$tcp" = 1 ]; then
-        echo "keel-bench: received $(wc -c < /tmp/data) bytes md5=$(md5 /tmp/data)"
+        report "keel-bench: received $(wc -c < /tmp/data) bytes md5=$(md5 /tmp/data)"
     else
         dd if=/dev/zero of=/tmp/zeros bs=1048576 count="$mib" 2>/dev/null
-        echo "keel-bench: received $(wc -c < /tmp/data) bytes; md5 of $mib MiB of zeros=$(md5 /tmp/zeros)"
+        report "keel-bench: received $(wc -c < /tmp/data) bytes; md5 of $mib MiB of zeros=$(md5 /tmp/zeros)"
     fi
     wait $done_pid
     if [ "$udp" -gt 0 ]; then
@@ -99,8 +110,9 @@ rx)
         set -- $(cat /tmp/udp)
         # The kernel's UDP counters: InErrors, RcvbufErrors (socket drops)
         snmp=$(grep '^Udp:' /proc/net/snmp 2>/dev/null | tail -n1 | awk '{ print "InErrors " $4 ", RcvbufErrors " $6 }')
-        echo "keel-bench: udp received $1 datagrams $2 bytes, first to last $3 ns; ${snmp:-no /proc/net/snmp}"
+        report "keel-bench: udp received $1 datagrams $2 bytes, first to last $3 ns; ${snmp:-no /proc/net/snmp}"
     fi
+    cat /tmp/report
     ;;
 tx)
     ifconfig eth0 10.0.0.2 netmask 255.255.255.0 up || exit 1
@@ -109,6 +121,7 @@ tx)
     transfer 10.0.0.1 5001 5002 || exit 1
     echo done > /tmp/done
     send 10.0.0.1 5003 /tmp/done
+    cat /tmp/report
     ;;
 up)
     cat > /tmp/dhcp.sh <<'SCRIPT'
@@ -129,6 +142,7 @@ SCRIPT
     ping -c 1 -W 5 "$2" > /dev/null || { echo "keel-bench: $2 does not answer"; exit 1; }
     random_data
     transfer 10.0.2.2 "$port" "$port" || exit 1
+    cat /tmp/report
     ;;
 *)
     echo "keel-bench: keel.role= must be rx, tx or up (got '$role')"
