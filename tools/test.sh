@@ -147,6 +147,7 @@ grep '^plat_' tests/guests/scenarios.txt > "$guests/platform.txt"
 start_table_group "$out/platform" "$guests/platform.txt" 1 "console=com1 sequential=1"
 start_table_group "$out/sched" tests/sched/scenarios.txt 1
 start_table_group "$out/weights" tests/sched/weights.txt 1
+start_table_group "$out/xstate" tests/sched/xstate.txt 1
 
 # 100 VMs created and destroyed at the monitor: no memory may be lost.
 mkdir -p "$out/churn"
@@ -324,6 +325,8 @@ check_sched_group "$out/sched"
 bochs_outcome "$out/weights" "sched (weights): keel powers off after the last VM"
 check_scenarios "$out/weights" tests/sched/weights.txt
 check_weights_group "$out/weights"
+bochs_outcome "$out/xstate" "sched (xstate): keel powers off after the last VM"
+check_scenarios "$out/xstate" tests/sched/xstate.txt
 [ "$(cat "$out/monitor/rc" 2>/dev/null)" = 0 ]
 result $? "monitor on COM1: Ctrl-A x3 thrice, bad command, list, create, pause/unpause, info, reboot, shutdown (ACPI button; Xen control/shutdown), destroy" \
   "$(tail -n1 "$out/monitor/session.txt")"

@@ -213,7 +213,7 @@ uint64_t platform_update(struct vcpu *v, uint64_t now)
 {
     struct platform *p = platform_of(v);
     uint64_t ns = platform_ns(p, now);
-    uint64_t line_due = vm_console_idle(v->vm, now, v->wait != VCPU_WAIT_NONE);
+    uint64_t line_due = vm_console_idle(v->vm, now);
     pit_update(&p->pit, ns);
     rtc_update(&p->rtc, ns);
     uint64_t offset = vcpu_get(v, VREG_TSC_OFFSET);

@@ -64,20 +64,20 @@ void vm_console_putc(struct vm *vm, char c)
         vm->at_line_start = false;
 }
 
-/* A partial line of a guest that is still running waits this long after
- * its last byte: a guest that shares its CPU may be away for a slice or
- * two in the middle of a line (its UART driver sends a FIFO's worth at a
- * time), and that must not split the line. */
+/* A partial line (a prompt) is shown once its guest has written nothing
+ * for this long. A guest's UART driver sends a FIFO's worth at a time and
+ * waits (often in HLT) for room, and a guest that shares its CPU may be away
+ * for a slice or several in the middle of a line: neither may split it. */
 #define PARTIAL_LINE_NS 1000000000ull
 
-uint64_t vm_console_idle(struct vm *vm, uint64_t now, bool waiting)
+uint64_t vm_console_idle(struct vm *vm, uint64_t now)
 {
     if (!vm->line_len)
         return NO_DEADLINE;
     uint64_t due = vm->line_last + ns_to_tsc(PARTIAL_LINE_NS);
-    if (!waiting && now < due)
+    if (now < due)
         return due;
-    flush_line(vm);             /* a prompt: the guest now waits (for input) */
+    flush_line(vm);
     return NO_DEADLINE;
 }
 

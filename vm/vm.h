@@ -63,10 +63,10 @@ void vm_vcpu_ended(struct vcpu *v);
  * several VMs share the console. */
 void vm_console_putc(struct vm *vm, char c);
 
-/* A partial console line (a prompt) is shown once the guest waits (HLT:
- * `waiting`), or a second after its last byte while it runs; answers when
- * that will be, or NO_DEADLINE (the board's timers call this). */
-uint64_t vm_console_idle(struct vm *vm, uint64_t now, bool waiting);
+/* A partial console line (a prompt) is shown a second after the guest's
+ * last byte; answers when that will be, or NO_DEADLINE (the board's timers
+ * call this). */
+uint64_t vm_console_idle(struct vm *vm, uint64_t now);
 
 /* Build the VM a config module describes and hand its vCPUs to the
  * scheduler; it runs beside the others. Never fails for the caller: a VM

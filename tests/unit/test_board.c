@@ -37,9 +37,9 @@ uint64_t host_rtc_now(void)
 }
 
 /* The console's partial-line flush belongs to vm.c, not built here. */
-uint64_t vm_console_idle(struct vm *vm, uint64_t now, bool waiting)
+uint64_t vm_console_idle(struct vm *vm, uint64_t now)
 {
-    (void)vm, (void)now, (void)waiting;
+    (void)vm, (void)now;
     return NO_DEADLINE;
 }
 
