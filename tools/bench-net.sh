@@ -26,6 +26,7 @@ cd "$keel_root" || exit 1
 what=${1:-all} mib=${2:-4} dgrams=${3:-5000}
 case $what in vm|uplink|all) ;; *) usage ;; esac
 case $mib$dgrams in *[!0-9]*) usage ;; esac
+[ "$mib" -gt 0 ] && [ "$dgrams" -gt 0 ] || usage
 keel_build >/dev/null
 work=$build/bench-net
 rm -rf "$work" && mkdir -p "$work/files" "$work/extra/bin" "$work/extra/tests"
@@ -223,13 +224,13 @@ report() {  # NET
           uname, per(d(sw, r), unit), per(d(swcyc, r), unit), errs[r], drops[r], invalid[r]
         if (net == "uplink")
           printf "; e1000 tx %d frames (ring full %d), rx %d (errors %d), uplink drops %d", uptx[r], upfull[r], uprx[r], uperr[r], updrop[r]
-        printf "\n  %-22s %10s %10s %10s %16s %9s\n", "exit reason (" uname ")", "count", sender, "nb-rx", "Keel cycles", "cyc/exit"
+        printf "\n  %-22s %10s %10s %10s %16s %9s\n", "exit reason (" uname ")", "count", sender, (net == "vm" ? "nb-rx" : ""), "Keel cycles", "cyc/exit"
         for (x in reasons) {
           c = rcount[r, x] - rcount["base", x]; y = rcyc[r, x] - rcyc["base", x]
           if (c == 0 && y == 0) continue
           printf "  %-22s %10.2f %10.2f %10s %16.0f %9.0f\n", x, c / unit,
             (vcount[r, sender, x] - vcount["base", sender, x]) / unit,
-            (net == "vm" ? sprintf("%.2f", (vcount[r, "nb-rx", x] - vcount["base", "nb-rx", x]) / unit) : "-"),
+            (net == "vm" ? sprintf("%.2f", (vcount[r, "nb-rx", x] - vcount["base", "nb-rx", x]) / unit) : ""),
             y / unit, per(y, c)
         }
         printf "  %-22s %10.2f %10s %10s %16.0f\n", "all", per(d(exits, r), unit), "", "", per(d(cycles, r), unit)
