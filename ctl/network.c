@@ -61,6 +61,27 @@ static void uplink_received(void *ctx, const uint8_t *frame, size_t len)
     vswitch_send(ctx, frame, len, &none);
 }
 
+/* The e1000 at fn: its BAR0, memory decoding and bus mastering on, rings
+ * in Keel's memory, the device programmed. 0, or -1 with why[] set. */
+static int bring_up(struct host_pci_fn fn, struct host_pci_bar *bar, char *why, size_t why_size)
+{
+    struct e1000_io io;
+    if (host_pci_mem_bar(&host_pci_ports, fn, 0, bar, why, why_size))
+        return -1;
+    host_pci_enable_mem_master(&host_pci_ports, fn);
+    if (e1000_mmio_io(&io, bar->base, why, why_size))
+        return -1;
+    uint64_t pages = (E1000_DMA_BYTES + PAGE_SIZE - 1) / PAGE_SIZE;
+    uint64_t dma = palloc_alloc(pages, E1000_DMA_ALIGN);
+    if (!dma) {
+        snprintf(why, why_size, "%s", "no memory for its rings");
+        return -1;
+    }
+    /* On failure the rings stay allocated: the device may have been given
+     * their addresses, and must not DMA into memory handed out again. */
+    return e1000_init(&nic, &io, (void *)(uintptr_t)dma, dma, why, why_size);
+}
+
 /* `uplink=BRIDGE`: find the e1000, bring it up, attach it. */
 static void uplink_init(const char *name, size_t n)
 {
@@ -83,12 +104,7 @@ static void uplink_init(const char *name, size_t n)
                bridge);
         return;
     }
-    struct e1000_io io;
-    uint64_t dma = palloc_alloc((E1000_DMA_BYTES + PAGE_SIZE - 1) / PAGE_SIZE, E1000_DMA_ALIGN);
-    if (host_pci_mem_bar(&host_pci_ports, fn, 0, &bar, why, sizeof(why)) ||
-        (host_pci_enable_mem_master(&host_pci_ports, fn), e1000_mmio_io(&io, bar.base, why, sizeof(why))) ||
-        (!dma && snprintf(why, sizeof(why), "no memory for its rings") > 0) ||
-        e1000_init(&nic, &io, (void *)(uintptr_t)dma, dma, why, sizeof(why))) {
+    if (bring_up(fn, &bar, why, sizeof(why))) {
         printk("keel: uplink: e1000 at %02x:%02x.%x: %s; bridge %s works without it\n", fn.bus, fn.dev, fn.fn,
                why, bridge);
         return;
